@@ -1,0 +1,1 @@
+//! Writers for pcap and pcapng (implementation in progress).
