@@ -1,1 +1,22 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's task runner (see README).
+
+use anyhow::{bail, Result};
+use std::path::PathBuf;
+
+mod fixtures;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    match args.first().map(String::as_str) {
+        Some("fixtures") => fixtures::run(&root.join("fixtures")),
+        Some(other) => bail!("unknown xtask command `{other}` (try: fixtures)"),
+        None => bail!("usage: cargo xtask <fixtures>"),
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+fn project_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
