@@ -37,6 +37,7 @@ pub mod capture;
 pub mod decode;
 pub mod hashing;
 pub mod index;
+pub mod report;
 pub mod stats;
 
 pub use analyze::{analyze, analyze_with, Analysis, AnalyzeError};

@@ -1,9 +1,573 @@
-//! One-pass aggregators (in progress).
-use crate::decode::PacketRecord;
-/// Aggregates records.
-#[derive(Debug, Default)]
-pub struct Aggregator;
+//! One-pass, incremental aggregators over [`PacketRecord`]s, and the plain-data [`Snapshot`]
+//! they produce at any moment.
+//!
+//! Push records with [`Aggregator::push`]; call [`Aggregator::snapshot`] whenever the view
+//! needs numbers (the worker does so every ~100 ms while reading). Every table keyed by values
+//! from the capture is a [`CappedMap`]: a flood of distinct addresses or flows ends up in an
+//! "other" row instead of exhausting memory.
+
+mod capped;
+pub mod timeline;
+
+pub use capped::CappedMap;
+pub use timeline::{Bucket, Timeline, TimelineView, TrafficClass};
+
+use crate::decode::{IpPair, Layer, PacketRecord, Proto};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::net::IpAddr;
+
+/// Caps on the number of distinct keys each table keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Distinct IP addresses (endpoints).
+    pub endpoints: usize,
+    /// Distinct IP address pairs.
+    pub ip_conversations: usize,
+    /// Distinct TCP/UDP 5-tuples.
+    pub flows: usize,
+    /// Distinct (transport, port) pairs.
+    pub ports: usize,
+}
+
+impl Default for Limits {
+    /// Room for real captures with hundreds of thousands of hosts, while a flood of spoofed
+    /// addresses stays within a few hundred MiB.
+    fn default() -> Self {
+        Limits { endpoints: 1 << 18, ip_conversations: 1 << 19, flows: 1 << 20, ports: 1 << 17 }
+    }
+}
+
+/// Packets and bytes in each direction between two parties, with first and last time seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Traffic {
+    /// Frames from `a` to `b`.
+    pub packets_ab: u64,
+    /// Bytes from `a` to `b`.
+    pub bytes_ab: u64,
+    /// Frames from `b` to `a`.
+    pub packets_ba: u64,
+    /// Bytes from `b` to `a`.
+    pub bytes_ba: u64,
+    /// Earliest frame, ns since the epoch.
+    pub first_ns: i64,
+    /// Latest frame, ns since the epoch.
+    pub last_ns: i64,
+}
+
+impl Default for Traffic {
+    fn default() -> Self {
+        Traffic {
+            packets_ab: 0,
+            bytes_ab: 0,
+            packets_ba: 0,
+            bytes_ba: 0,
+            first_ns: i64::MAX,
+            last_ns: i64::MIN,
+        }
+    }
+}
+
+impl Traffic {
+    #[inline]
+    fn add(&mut self, forward: bool, bytes: u64, ts: i64) {
+        if forward {
+            self.packets_ab += 1;
+            self.bytes_ab += bytes;
+        } else {
+            self.packets_ba += 1;
+            self.bytes_ba += bytes;
+        }
+        self.first_ns = self.first_ns.min(ts);
+        self.last_ns = self.last_ns.max(ts);
+    }
+    /// Frames both ways.
+    pub fn packets(&self) -> u64 {
+        self.packets_ab + self.packets_ba
+    }
+    /// Bytes both ways.
+    pub fn bytes(&self) -> u64 {
+        self.bytes_ab + self.bytes_ba
+    }
+}
+
+/// Frames and bytes sent and received by one address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointTraffic {
+    /// Frames sent.
+    pub tx_packets: u64,
+    /// Bytes sent.
+    pub tx_bytes: u64,
+    /// Frames received.
+    pub rx_packets: u64,
+    /// Bytes received.
+    pub rx_bytes: u64,
+}
+
+impl EndpointTraffic {
+    /// Frames both ways.
+    pub fn packets(&self) -> u64 {
+        self.tx_packets + self.rx_packets
+    }
+    /// Bytes both ways.
+    pub fn bytes(&self) -> u64 {
+        self.tx_bytes + self.rx_bytes
+    }
+}
+
+/// Frames and bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    /// Frames.
+    pub packets: u64,
+    /// Bytes (original lengths).
+    pub bytes: u64,
+}
+
+impl Count {
+    #[inline]
+    fn add(&mut self, bytes: u64) {
+        self.packets += 1;
+        self.bytes += bytes;
+    }
+}
+
+/// A TCP or UDP 5-tuple in canonical order (`a` is the lower (address, port)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FlowKey {
+    /// IP protocol number (6 = TCP, 17 = UDP).
+    pub proto: u8,
+    /// Lower endpoint address.
+    pub a: IpAddr,
+    /// Lower endpoint port.
+    pub a_port: u16,
+    /// Higher endpoint address.
+    pub b: IpAddr,
+    /// Higher endpoint port.
+    pub b_port: u16,
+}
+
+/// Packet-size histogram bin edges (original length), as in Wireshark's Packet Lengths
+/// statistics: each bin holds lengths `lo..=hi`.
+pub const SIZE_BINS: &[(u32, u32)] = &[
+    (0, 19),
+    (20, 39),
+    (40, 79),
+    (80, 159),
+    (160, 319),
+    (320, 639),
+    (640, 1279),
+    (1280, 2559),
+    (2560, 5119),
+    (5120, u32::MAX),
+];
+
+/// Canonical order of addresses: IPv4 before IPv6, then numeric.
+pub fn addr_cmp(a: &IpAddr, b: &IpAddr) -> Ordering {
+    match (a, b) {
+        (IpAddr::V4(x), IpAddr::V4(y)) => x.cmp(y),
+        (IpAddr::V6(x), IpAddr::V6(y)) => x.cmp(y),
+        (IpAddr::V4(_), IpAddr::V6(_)) => Ordering::Less,
+        (IpAddr::V6(_), IpAddr::V4(_)) => Ordering::Greater,
+    }
+}
+
+/// The one-pass aggregator.
+#[derive(Debug, Clone)]
+pub struct Aggregator {
+    packets: u64,
+    bytes: u64,
+    captured_bytes: u64,
+    min_ns: i64,
+    max_ns: i64,
+    prev_ns: Option<i64>,
+    out_of_order: u64,
+    protocols: [Count; 64],
+    malformed: [u64; 4],
+    endpoints: CappedMap<IpAddr, EndpointTraffic>,
+    ip_conversations: CappedMap<(IpAddr, IpAddr), Traffic>,
+    flows: CappedMap<FlowKey, Traffic>,
+    ports: CappedMap<(u8, u16), Count>,
+    sizes: [Count; SIZE_BINS.len()],
+    timeline: Timeline,
+}
+
+impl Default for Aggregator {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
 impl Aggregator {
+    /// An empty aggregator with the given caps.
+    pub fn new(limits: Limits) -> Self {
+        Aggregator {
+            packets: 0,
+            bytes: 0,
+            captured_bytes: 0,
+            min_ns: i64::MAX,
+            max_ns: i64::MIN,
+            prev_ns: None,
+            out_of_order: 0,
+            protocols: [Count::default(); 64],
+            malformed: [0; 4],
+            endpoints: CappedMap::new(limits.endpoints),
+            ip_conversations: CappedMap::new(limits.ip_conversations),
+            flows: CappedMap::new(limits.flows),
+            ports: CappedMap::new(limits.ports),
+            sizes: [Count::default(); SIZE_BINS.len()],
+            timeline: Timeline::default(),
+        }
+    }
+
+    /// Frames pushed so far.
+    pub fn packets(&self) -> u64 {
+        self.packets
+    }
+
     /// Adds one record.
-    pub fn push(&mut self, _r: &PacketRecord) {}
+    pub fn push(&mut self, r: &PacketRecord) {
+        let len = u64::from(r.orig_len);
+        let ts = r.ts_ns;
+        self.packets += 1;
+        self.bytes += len;
+        self.captured_bytes += u64::from(r.cap_len);
+        self.min_ns = self.min_ns.min(ts);
+        self.max_ns = self.max_ns.max(ts);
+        if let Some(prev) = self.prev_ns {
+            if ts < prev {
+                self.out_of_order += 1;
+            }
+        }
+        self.prev_ns = Some(ts);
+
+        let mut bits = r.protocols.0;
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if let Some(c) = self.protocols.get_mut(i) {
+                c.add(len);
+            }
+        }
+        if let Some(layer) = r.malformed {
+            self.malformed[layer_index(layer)] += 1;
+        }
+
+        // Every IP header occurrence (outer, and the tunnelled one) is a conversation, as in
+        // Wireshark's conversation and endpoint statistics.
+        if let Some(p) = r.ip {
+            self.add_ip_pair(p, len, ts);
+        }
+        if let Some(p) = r.tunnel_ip {
+            if Some(p) != r.ip {
+                self.add_ip_pair(p, len, ts);
+            }
+        }
+
+        if let (Some(p), true) = (r.inner_ip(), r.ip_proto == 6 || r.ip_proto == 17) {
+            let forward = (addr_cmp(&p.src, &p.dst), r.src_port.cmp(&r.dst_port))
+                <= (Ordering::Equal, Ordering::Equal);
+            let key = if forward {
+                FlowKey { proto: r.ip_proto, a: p.src, a_port: r.src_port, b: p.dst, b_port: r.dst_port }
+            } else {
+                FlowKey { proto: r.ip_proto, a: p.dst, a_port: r.dst_port, b: p.src, b_port: r.src_port }
+            };
+            self.flows.entry(key).add(forward, len, ts);
+            self.ports.entry((r.ip_proto, service_port(r.src_port, r.dst_port))).add(len);
+        }
+
+        let bin = SIZE_BINS.partition_point(|(_, hi)| *hi < r.orig_len);
+        if let Some(c) = self.sizes.get_mut(bin) {
+            c.add(len);
+        }
+        self.timeline.add(ts, len, traffic_class(r));
+    }
+
+    fn add_ip_pair(&mut self, p: IpPair, len: u64, ts: i64) {
+        let forward = addr_cmp(&p.src, &p.dst) != Ordering::Greater;
+        let key = if forward { (p.src, p.dst) } else { (p.dst, p.src) };
+        self.ip_conversations.entry(key).add(forward, len, ts);
+        let s = self.endpoints.entry(p.src);
+        s.tx_packets += 1;
+        s.tx_bytes += len;
+        let d = self.endpoints.entry(p.dst);
+        d.rx_packets += 1;
+        d.rx_bytes += len;
+    }
+
+    /// A plain-data copy of the aggregates, each table cut to its `top` largest rows by bytes
+    /// (`None`: every row).
+    pub fn snapshot(&self, top: Option<usize>) -> Snapshot {
+        let top = top.unwrap_or(usize::MAX);
+        let summary = Summary {
+            packets: self.packets,
+            bytes: self.bytes,
+            captured_bytes: self.captured_bytes,
+            first_ns: (self.packets > 0).then_some(self.min_ns),
+            last_ns: (self.packets > 0).then_some(self.max_ns),
+            out_of_order: self.out_of_order,
+            malformed: Malformed {
+                link: self.malformed[0],
+                network: self.malformed[1],
+                transport: self.malformed[2],
+                application: self.malformed[3],
+            },
+        };
+        let protocols = Proto::ALL
+            .iter()
+            .filter_map(|p| {
+                let c = self.protocols.get(*p as usize)?;
+                Some(ProtocolCount { proto: p.name().to_string(), packets: c.packets, bytes: c.bytes })
+            })
+            .collect();
+
+        let mut endpoints: Vec<Endpoint> = self
+            .endpoints
+            .iter()
+            .map(|(addr, t)| Endpoint { addr: *addr, traffic: *t })
+            .collect();
+        endpoints.sort_by(|x, y| {
+            (y.traffic.bytes(), y.traffic.packets())
+                .cmp(&(x.traffic.bytes(), x.traffic.packets()))
+                .then_with(|| addr_cmp(&x.addr, &y.addr))
+        });
+        endpoints.truncate(top);
+
+        let mut ip_conversations: Vec<IpConversation> = self
+            .ip_conversations
+            .iter()
+            .map(|((a, b), t)| IpConversation { a: *a, b: *b, traffic: *t })
+            .collect();
+        ip_conversations.sort_by(|x, y| {
+            (y.traffic.bytes(), y.traffic.packets())
+                .cmp(&(x.traffic.bytes(), x.traffic.packets()))
+                .then_with(|| addr_cmp(&x.a, &y.a))
+                .then_with(|| addr_cmp(&x.b, &y.b))
+        });
+        ip_conversations.truncate(top);
+
+        let mut flows: Vec<Flow> =
+            self.flows.iter().map(|(k, t)| Flow { key: *k, traffic: *t }).collect();
+        flows.sort_by(|x, y| {
+            (y.traffic.bytes(), y.traffic.packets())
+                .cmp(&(x.traffic.bytes(), x.traffic.packets()))
+                .then_with(|| addr_cmp(&x.key.a, &y.key.a))
+                .then_with(|| addr_cmp(&x.key.b, &y.key.b))
+                .then_with(|| (x.key.proto, x.key.a_port, x.key.b_port).cmp(&(y.key.proto, y.key.a_port, y.key.b_port)))
+        });
+        flows.truncate(top);
+
+        let mut ports: Vec<PortCount> = self
+            .ports
+            .iter()
+            .map(|((proto, port), c)| PortCount { proto: *proto, port: *port, count: *c })
+            .collect();
+        ports.sort_by(|x, y| {
+            (y.count.bytes, y.count.packets)
+                .cmp(&(x.count.bytes, x.count.packets))
+                .then_with(|| (x.proto, x.port).cmp(&(y.proto, y.port)))
+        });
+        ports.truncate(top);
+
+        let sizes = SIZE_BINS
+            .iter()
+            .zip(self.sizes.iter())
+            .map(|((lo, hi), c)| SizeBin { lo: *lo, hi: *hi, count: *c })
+            .collect();
+
+        Snapshot {
+            summary,
+            protocols,
+            endpoints,
+            endpoints_other: self.endpoints.overflowed().then(|| *self.endpoints.other()),
+            ip_conversations,
+            ip_conversations_total: self.ip_conversations.len() as u64,
+            ip_conversations_other: self.ip_conversations.overflowed().then(|| *self.ip_conversations.other()),
+            flows,
+            flows_total: self.flows.len() as u64,
+            flows_other: self.flows.overflowed().then(|| *self.flows.other()),
+            ports,
+            sizes,
+            timeline: self.timeline.view(),
+        }
+    }
+}
+
+fn layer_index(l: Layer) -> usize {
+    match l {
+        Layer::Link => 0,
+        Layer::Network => 1,
+        Layer::Transport => 2,
+        Layer::Application => 3,
+    }
+}
+
+/// The port that names the service of a TCP/UDP exchange: the well-known (< 1024) one if only
+/// one is, else the lower one (ephemeral ports are usually the higher).
+pub fn service_port(src: u16, dst: u16) -> u16 {
+    match (src < 1024, dst < 1024) {
+        (true, false) => src,
+        (false, true) => dst,
+        _ => src.min(dst),
+    }
+}
+
+/// The class a record's bytes stack under in the timeline.
+pub fn traffic_class(r: &PacketRecord) -> TrafficClass {
+    let p = r.protocols;
+    if r.ip_proto == 6 {
+        TrafficClass::Tcp
+    } else if r.ip_proto == 17 {
+        TrafficClass::Udp
+    } else if r.ip_proto == 1 || r.ip_proto == 58 {
+        TrafficClass::Icmp
+    } else if p.contains(Proto::Arp) {
+        TrafficClass::Arp
+    } else if p.contains(Proto::Ipv4) || p.contains(Proto::Ipv6) {
+        TrafficClass::OtherIp
+    } else {
+        TrafficClass::Other
+    }
+}
+
+/// Frames that were damaged, by the layer where decoding stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Malformed {
+    /// Link layer.
+    pub link: u64,
+    /// Network layer.
+    pub network: u64,
+    /// Transport layer.
+    pub transport: u64,
+    /// Application layer.
+    pub application: u64,
+}
+
+/// Capture-wide totals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Frames.
+    pub packets: u64,
+    /// Sum of original lengths.
+    pub bytes: u64,
+    /// Sum of captured lengths.
+    pub captured_bytes: u64,
+    /// Earliest frame time, ns since the epoch.
+    pub first_ns: Option<i64>,
+    /// Latest frame time, ns since the epoch.
+    pub last_ns: Option<i64>,
+    /// Frames whose time is earlier than the frame before them.
+    pub out_of_order: u64,
+    /// Damaged frames by layer.
+    pub malformed: Malformed,
+}
+
+impl Summary {
+    /// Latest minus earliest time, ns (0 without frames).
+    pub fn duration_ns(&self) -> i64 {
+        match (self.first_ns, self.last_ns) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => 0,
+        }
+    }
+}
+
+/// Frames in which one protocol appears.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolCount {
+    /// Protocol name ([`Proto::name`]).
+    pub proto: String,
+    /// Frames in which it appears.
+    pub packets: u64,
+    /// Bytes of those frames.
+    pub bytes: u64,
+}
+
+/// One address's traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoint {
+    /// The address.
+    pub addr: IpAddr,
+    /// Its traffic.
+    pub traffic: EndpointTraffic,
+}
+
+/// Traffic between two addresses (`a` < `b` in [`addr_cmp`] order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IpConversation {
+    /// Lower address.
+    pub a: IpAddr,
+    /// Higher address.
+    pub b: IpAddr,
+    /// Traffic (`ab` = from `a` to `b`).
+    pub traffic: Traffic,
+}
+
+/// One TCP/UDP conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flow {
+    /// The 5-tuple.
+    pub key: FlowKey,
+    /// Traffic (`ab` = from `key.a` to `key.b`).
+    pub traffic: Traffic,
+}
+
+/// Traffic to or from one service port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortCount {
+    /// 6 = TCP, 17 = UDP.
+    pub proto: u8,
+    /// The service port ([`service_port`]).
+    pub port: u16,
+    /// Frames and bytes.
+    pub count: Count,
+}
+
+/// One packet-size histogram bin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SizeBin {
+    /// Smallest length in the bin.
+    pub lo: u32,
+    /// Largest length in the bin.
+    pub hi: u32,
+    /// Frames and bytes.
+    pub count: Count,
+}
+
+/// A plain-data copy of every aggregate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Totals.
+    pub summary: Summary,
+    /// Frames per protocol, every [`Proto`] in order.
+    pub protocols: Vec<ProtocolCount>,
+    /// Addresses by bytes, descending.
+    pub endpoints: Vec<Endpoint>,
+    /// Traffic of addresses that found no room in the table, if any.
+    pub endpoints_other: Option<EndpointTraffic>,
+    /// IP conversations by bytes, descending.
+    pub ip_conversations: Vec<IpConversation>,
+    /// Number of distinct IP conversations kept.
+    pub ip_conversations_total: u64,
+    /// Traffic of conversations that found no room, if any.
+    pub ip_conversations_other: Option<Traffic>,
+    /// TCP/UDP conversations by bytes, descending.
+    pub flows: Vec<Flow>,
+    /// Number of distinct TCP/UDP conversations kept.
+    pub flows_total: u64,
+    /// Traffic of flows that found no room, if any.
+    pub flows_other: Option<Traffic>,
+    /// Service ports by bytes, descending.
+    pub ports: Vec<PortCount>,
+    /// Packet-size histogram.
+    pub sizes: Vec<SizeBin>,
+    /// Traffic over time.
+    pub timeline: TimelineView,
+}
+
+impl Snapshot {
+    /// Frames in which `p` appears.
+    pub fn protocol_packets(&self, p: Proto) -> u64 {
+        self.protocols.iter().find(|c| c.proto == p.name()).map_or(0, |c| c.packets)
+    }
 }
