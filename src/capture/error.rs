@@ -25,6 +25,13 @@ pub enum ErrorKind {
         /// The length the block header claims.
         len: u64,
     },
+    /// A pcapng packet block claims more captured bytes than the block holds.
+    CapLenExceedsBlock {
+        /// The captured length the block claims.
+        cap_len: u64,
+        /// The bytes the block has room for.
+        room: u64,
+    },
     /// A packet refers to an interface that no Interface Description Block declared.
     UnknownInterface {
         /// The interface id in the packet block.
@@ -70,6 +77,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::BadBlockLength { len } => {
                 write!(f, "a block has an impossible length ({len})")
             }
+            ErrorKind::CapLenExceedsBlock { cap_len, room } => write!(
+                f,
+                "a packet block claims {cap_len} captured bytes but has room for {room}"
+            ),
             ErrorKind::UnknownInterface { id } => {
                 write!(
                     f,

@@ -4,12 +4,14 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 mod fixtures;
+mod test;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = project_root();
     match args.first().map(String::as_str) {
         Some("fixtures") => fixtures::run(&root.join("fixtures")),
+        Some("test") => test::run(&root),
         Some(other) => bail!("unknown xtask command `{other}` (try: fixtures)"),
         None => bail!("usage: cargo xtask <fixtures>"),
     }
