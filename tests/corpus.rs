@@ -25,19 +25,22 @@ fn corpus_dir() -> Option<PathBuf> {
 /// why it differs from tshark).
 const ALLOWANCES: &[(&str, &str, u64, &str)] = &[];
 
-/// Epoch seconds as a decimal string ("1270661369.782934000") to integer nanoseconds.
-fn parse_ns(s: &str) -> i64 {
-    let (neg, s) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
+/// Epoch seconds as a decimal string ("1270661369.782934000", or Python's "0E-9") to integer
+/// nanoseconds.
+fn parse_ns(s: &str) -> i128 {
+    let (mantissa, exp) = match s.split_once(['E', 'e']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap()),
+        None => (s, 0),
     };
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let mut frac = frac.to_string();
-    frac.truncate(9);
-    while frac.len() < 9 {
-        frac.push('0');
-    }
-    let v = int.parse::<i64>().unwrap() * 1_000_000_000 + frac.parse::<i64>().unwrap();
+    let (neg, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: i128 = format!("{int}{frac}").parse().unwrap();
+    // value = digits * 10^(exp - frac.len()); in ns: * 10^9.
+    let scale = exp - frac.len() as i32 + 9;
+    let v = if scale >= 0 { digits * 10i128.pow(scale as u32) } else { digits / 10i128.pow((-scale) as u32) };
     if neg {
         -v
     } else {
@@ -45,10 +48,11 @@ fn parse_ns(s: &str) -> i64 {
     }
 }
 
-fn json_ns(v: &Value) -> Option<i64> {
+fn json_ns(v: &Value) -> Option<i128> {
     match v {
         Value::Null => None,
         Value::Number(n) => Some(parse_ns(&n.to_string())),
+        Value::String(s) => panic!("time as string {s}"),
         other => panic!("time is not a number: {other}"),
     }
 }

@@ -321,17 +321,21 @@ impl Aggregator {
             })
             .collect();
 
-        let mut endpoints: Vec<Endpoint> = self
+        let all_endpoints: Vec<Endpoint> = self
             .endpoints
             .iter()
             .map(|(addr, t)| Endpoint { addr: *addr, traffic: *t })
             .collect();
-        endpoints.sort_by(|x, y| {
-            (y.traffic.bytes(), y.traffic.packets())
-                .cmp(&(x.traffic.bytes(), x.traffic.packets()))
-                .then_with(|| addr_cmp(&x.addr, &y.addr))
-        });
-        endpoints.truncate(top);
+        let ranked = |key: fn(&EndpointTraffic) -> (u64, u64)| {
+            let mut v: Vec<Endpoint> =
+                all_endpoints.iter().filter(|e| key(&e.traffic) != (0, 0)).copied().collect();
+            v.sort_by(|x, y| key(&y.traffic).cmp(&key(&x.traffic)).then_with(|| addr_cmp(&x.addr, &y.addr)));
+            v.truncate(top);
+            v
+        };
+        let endpoints = ranked(|t| (t.bytes(), t.packets()));
+        let top_sources = ranked(|t| (t.tx_bytes, t.tx_packets));
+        let top_destinations = ranked(|t| (t.rx_bytes, t.rx_packets));
 
         let mut ip_conversations: Vec<IpConversation> = self
             .ip_conversations
@@ -379,6 +383,8 @@ impl Aggregator {
             summary,
             protocols,
             endpoints,
+            top_sources,
+            top_destinations,
             endpoints_other: self.endpoints.overflowed().then(|| *self.endpoints.other()),
             ip_conversations,
             ip_conversations_total: self.ip_conversations.len() as u64,
@@ -541,8 +547,12 @@ pub struct Snapshot {
     pub summary: Summary,
     /// Frames per protocol, every [`Proto`] in order.
     pub protocols: Vec<ProtocolCount>,
-    /// Addresses by bytes, descending.
+    /// Addresses by bytes sent and received, descending.
     pub endpoints: Vec<Endpoint>,
+    /// Addresses by bytes sent ("top talkers"), descending; only those that sent.
+    pub top_sources: Vec<Endpoint>,
+    /// Addresses by bytes received, descending; only those that received.
+    pub top_destinations: Vec<Endpoint>,
     /// Traffic of addresses that found no room in the table, if any.
     pub endpoints_other: Option<EndpointTraffic>,
     /// IP conversations by bytes, descending.
@@ -569,5 +579,111 @@ impl Snapshot {
     /// Frames in which `p` appears.
     pub fn protocol_packets(&self, p: Proto) -> u64 {
         self.protocols.iter().find(|c| c.proto == p.name()).map_or(0, |c| c.packets)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::decode::{Protocols, TcpInfo};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn v4(d: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, d))
+    }
+
+    fn tcp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, len: u32, ts: i64) -> PacketRecord {
+        let mut p = Protocols::default();
+        p.insert(Proto::Ethernet);
+        p.insert(if src.is_ipv4() { Proto::Ipv4 } else { Proto::Ipv6 });
+        p.insert(Proto::Tcp);
+        PacketRecord {
+            ts_ns: ts,
+            orig_len: len,
+            cap_len: len.min(96),
+            protocols: p,
+            ip: Some(IpPair { src, dst }),
+            ip_proto: 6,
+            src_port: sport,
+            dst_port: dport,
+            tcp: Some(TcpInfo::default()),
+            ..PacketRecord::default()
+        }
+    }
+
+    #[test]
+    fn totals_and_protocols() {
+        let mut agg = Aggregator::default();
+        agg.push(&tcp(v4(1), 40000, v4(2), 443, 100, 2_000));
+        agg.push(&tcp(v4(2), 443, v4(1), 40000, 1500, 1_000));
+        agg.push(&PacketRecord { ts_ns: 3_000, orig_len: 42, cap_len: 42, ..PacketRecord::default() });
+        let s = agg.snapshot(None);
+        assert_eq!(s.summary.packets, 3);
+        assert_eq!(s.summary.bytes, 1642);
+        assert_eq!(s.summary.captured_bytes, 96 + 96 + 42);
+        assert_eq!((s.summary.first_ns, s.summary.last_ns), (Some(1_000), Some(3_000)));
+        assert_eq!(s.summary.out_of_order, 1);
+        assert_eq!(s.protocol_packets(Proto::Tcp), 2);
+        assert_eq!(s.protocol_packets(Proto::Ethernet), 2);
+        assert_eq!(s.protocol_packets(Proto::Udp), 0);
+        assert_eq!(s.sizes.iter().map(|b| b.count.packets).sum::<u64>(), 3);
+        assert_eq!(s.sizes[2].count.packets, 1, "42 bytes is in 40-79");
+        assert_eq!(s.sizes[7].count.packets, 1, "1500 bytes is in 1280-2559");
+    }
+
+    #[test]
+    fn conversations_are_canonical_and_directed() {
+        let mut agg = Aggregator::default();
+        agg.push(&tcp(v4(9), 40000, v4(2), 443, 100, 0));
+        agg.push(&tcp(v4(2), 443, v4(9), 40000, 1500, 1));
+        agg.push(&tcp(v4(2), 443, v4(9), 40000, 1500, 2));
+        let s = agg.snapshot(None);
+        assert_eq!(s.ip_conversations.len(), 1);
+        let c = s.ip_conversations[0];
+        assert_eq!((c.a, c.b), (v4(2), v4(9)));
+        assert_eq!((c.traffic.packets_ab, c.traffic.bytes_ab), (2, 3000));
+        assert_eq!((c.traffic.packets_ba, c.traffic.bytes_ba), (1, 100));
+        assert_eq!(s.flows.len(), 1);
+        let f = s.flows[0];
+        assert_eq!((f.key.a, f.key.a_port, f.key.b, f.key.b_port), (v4(2), 443, v4(9), 40000));
+        assert_eq!(s.ports[0].port, 443);
+        let top = &s.endpoints[0];
+        assert_eq!((top.addr, top.traffic.tx_bytes, top.traffic.rx_bytes), (v4(2), 3000, 100));
+        assert_eq!(s.top_sources.iter().map(|e| e.addr).collect::<Vec<_>>(), vec![v4(2), v4(9)]);
+        assert_eq!(s.top_destinations[0].addr, v4(9));
+    }
+
+    #[test]
+    fn ipv4_sorts_before_ipv6_and_tunnels_count_both_headers() {
+        let six = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        assert_eq!(addr_cmp(&v4(255), &six), Ordering::Less);
+        let mut r = tcp(six, 1, IpAddr::V6(Ipv6Addr::UNSPECIFIED), 2, 80, 0);
+        r.tunnel_ip = r.ip;
+        r.ip = Some(IpPair { src: v4(1), dst: v4(2) });
+        let mut agg = Aggregator::default();
+        agg.push(&r);
+        let s = agg.snapshot(None);
+        assert_eq!(s.ip_conversations.len(), 2);
+        assert!(s.flows[0].key.a.is_ipv6(), "flows use the innermost header");
+    }
+
+    #[test]
+    fn a_flood_of_addresses_stays_within_the_caps() {
+        let limits = Limits { endpoints: 100, ip_conversations: 50, flows: 50, ports: 10 };
+        let mut agg = Aggregator::new(limits);
+        for i in 0..10_000u32 {
+            let a = IpAddr::V4(Ipv4Addr::from(i));
+            agg.push(&tcp(a, (i % 60_000) as u16, v4(1), (i % 50_000) as u16, 60, i64::from(i)));
+        }
+        let s = agg.snapshot(None);
+        assert_eq!(s.endpoints.len(), 100);
+        assert_eq!(s.ip_conversations.len(), 50);
+        assert_eq!(s.flows.len(), 50);
+        assert_eq!(s.ports.len(), 10);
+        let kept: u64 = s.ip_conversations.iter().map(|c| c.traffic.packets()).sum();
+        assert_eq!(kept + s.ip_conversations_other.unwrap().packets(), 10_000);
+        assert_eq!(s.summary.packets, 10_000);
+        assert_eq!(agg.snapshot(Some(5)).ip_conversations.len(), 5);
     }
 }

@@ -115,18 +115,12 @@ pub struct TimelineView {
 }
 
 /// The accumulating series.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Timeline {
     rung: usize,
     /// Bucket number (ts / width) of `buckets[0]`.
     first: i64,
     buckets: Vec<Bucket>,
-}
-
-impl Default for Timeline {
-    fn default() -> Self {
-        Self { rung: 0, first: 0, buckets: Vec::new() }
-    }
 }
 
 impl Timeline {

@@ -42,6 +42,8 @@ pub fn run(root: &Path) -> Result<()> {
         &["clippy", "-p", "pcapscope", "--target", "wasm32-unknown-unknown", "--locked", "--", "-D", "warnings"],
     )?;
     step(root, "native tests", "cargo", &["test", "--workspace", "--locked"])?;
+    std::env::set_var("RUSTDOCFLAGS", "-D warnings");
+    step(root, "docs", "cargo", &["doc", "--no-deps", "-p", "pcapscope", "--locked"])?;
     step(root, "fuzz targets compile", "cargo", &["check", "--manifest-path", "fuzz/Cargo.toml", "--locked"])?;
     eprintln!("\nall checks passed");
     Ok(())
