@@ -74,8 +74,8 @@ pub fn stats_json(a: &Analysis) -> Value {
                 "bytes_a_to_b": c.traffic.bytes_ab,
                 "packets_b_to_a": c.traffic.packets_ba,
                 "bytes_b_to_a": c.traffic.bytes_ba,
-                "first_time": exact_time(Some(c.traffic.first_ns)),
-                "last_time": exact_time(Some(c.traffic.last_ns)),
+                "first_time": exact_time((c.traffic.first_ns <= c.traffic.last_ns).then_some(c.traffic.first_ns)),
+                "last_time": exact_time((c.traffic.first_ns <= c.traffic.last_ns).then_some(c.traffic.last_ns)),
             })
         })
         .collect();

@@ -14,22 +14,34 @@ fn corpus_dir() -> PathBuf {
 }
 
 /// `"1270661369.782934000"` -> 1270661369782934000 (integer nanoseconds, no floating point).
+/// Also Python's `Decimal` exponent form, e.g. `"0E-9"`.
 fn parse_epoch_ns(s: &str) -> Option<i64> {
-    let (neg, body) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s),
+    let (mantissa, exp) = match s.split_once(['E', 'e']) {
+        Some((m, e)) => (m, e.parse::<i32>().ok()?),
+        None => (s, 0),
     };
-    let (secs, frac) = body.split_once('.').unwrap_or((body, ""));
-    if frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    let (neg, body) = match mantissa.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, mantissa),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = format!("{int}{frac}");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let secs: i64 = secs.parse().ok()?;
-    let mut frac_ns: i64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
-    for _ in frac.len()..9 {
-        frac_ns *= 10;
+    // value = digits * 10^(exp - frac.len()); in ns: digits * 10^(9 + exp - frac.len()).
+    let scale = 9 + exp - i32::try_from(frac.len()).ok()?;
+    let mut ns: i128 = digits.parse().ok()?;
+    if scale >= 0 {
+        ns = ns.checked_mul(10i128.checked_pow(scale as u32)?)?;
+    } else {
+        let div = 10i128.checked_pow(scale.unsigned_abs())?;
+        if ns % div != 0 {
+            return None; // finer than a nanosecond
+        }
+        ns /= div;
     }
-    let ns = secs.checked_mul(1_000_000_000)?.checked_add(frac_ns)?;
-    Some(if neg { -ns } else { ns })
+    i64::try_from(if neg { -ns } else { ns }).ok()
 }
 
 /// The `linktypes(file header/IDBs)` column: `1:EN10MB`, `1:EN10MBx2`,
@@ -84,7 +96,10 @@ fn read_totals(path: &Path) -> Result<Totals, String> {
         match reader.next_frame() {
             Ok(Some(f)) => {
                 if f.number != expected_number {
-                    return Err(format!("frame numbered {} (expected {expected_number})", f.number));
+                    return Err(format!(
+                        "frame numbered {} (expected {expected_number})",
+                        f.number
+                    ));
                 }
                 if f.data.len() != f.cap_len as usize {
                     return Err(format!("frame {}: data.len() != cap_len", f.number));
@@ -93,8 +108,12 @@ fn read_totals(path: &Path) -> Result<Totals, String> {
                 t.packets += 1;
                 t.orig += u64::from(f.orig_len);
                 t.cap += u64::from(f.cap_len);
-                t.min_ts = Some(t.min_ts.map_or(f.ts_ns, |m| m.min(f.ts_ns)));
-                t.max_ts = Some(t.max_ts.map_or(f.ts_ns, |m| m.max(f.ts_ns)));
+                // Frames without a timestamp (Simple Packet Blocks) have no frame.time_epoch
+                // in tshark's output either.
+                if let Some(ts) = f.timestamp() {
+                    t.min_ts = Some(t.min_ts.map_or(ts, |m| m.min(ts)));
+                    t.max_ts = Some(t.max_ts.map_or(ts, |m| m.max(ts)));
+                }
             }
             Ok(None) => break,
             Err(e) => {
@@ -161,7 +180,11 @@ fn reader_matches_tshark_on_corpus() {
             }
         };
         let num = |key: &str| truth.get(key).and_then(|v| v.as_u64());
-        mismatch("packets", format!("{:?}", num("packets")), format!("{:?}", Some(got.packets)));
+        mismatch(
+            "packets",
+            format!("{:?}", num("packets")),
+            format!("{:?}", Some(got.packets)),
+        );
         mismatch(
             "sum of frame.len",
             format!("{:?}", num("bytes_frame_len_sum")),
@@ -172,15 +195,33 @@ fn reader_matches_tshark_on_corpus() {
             format!("{:?}", num("bytes_cap_len_sum")),
             format!("{:?}", Some(got.cap)),
         );
-        let ts = |key: &str| truth.get(key).and_then(|v| v.as_str()).and_then(parse_epoch_ns);
-        mismatch("min ts (ns)", format!("{:?}", ts("min_ts_epoch")), format!("{:?}", got.min_ts));
-        mismatch("max ts (ns)", format!("{:?}", ts("max_ts_epoch")), format!("{:?}", got.max_ts));
+        let ts = |key: &str| {
+            truth
+                .get(key)
+                .and_then(|v| v.as_str())
+                .and_then(parse_epoch_ns)
+        };
+        mismatch(
+            "min ts (ns)",
+            format!("{:?}", ts("min_ts_epoch")),
+            format!("{:?}", got.min_ts),
+        );
+        mismatch(
+            "max ts (ns)",
+            format!("{:?}", ts("max_ts_epoch")),
+            format!("{:?}", got.max_ts),
+        );
         if truth.get("tshark_rc").and_then(|v| v.as_i64()) == Some(0) {
             if let Some(e) = &got.error {
-                problems.push(format!("{name}: tshark reads it cleanly, reader stopped: {e}"));
+                problems.push(format!(
+                    "{name}: tshark reads it cleanly, reader stopped: {e}"
+                ));
             }
         }
-        if let Some(want) = manifest.get(&name).and_then(|c| parse_manifest_linktypes(c)) {
+        if let Some(want) = manifest
+            .get(&name)
+            .and_then(|c| parse_manifest_linktypes(c))
+        {
             let mut have = got.link_types.clone();
             have.sort_unstable();
             if have != want {
@@ -190,11 +231,17 @@ fn reader_matches_tshark_on_corpus() {
                 ));
             }
             if got.link_types.len() != want.len() {
-                problems.push(format!("{name}: link types not deduplicated: {:?}", got.link_types));
+                problems.push(format!(
+                    "{name}: link types not deduplicated: {:?}",
+                    got.link_types
+                ));
             }
         }
     }
-    eprintln!("reader_corpus: checked {checked} of {} captures", truths.len());
+    eprintln!(
+        "reader_corpus: checked {checked} of {} captures",
+        truths.len()
+    );
     assert!(
         problems.is_empty(),
         "{} mismatch(es) against tshark:\n  {}",
@@ -205,12 +252,20 @@ fn reader_matches_tshark_on_corpus() {
 
 #[test]
 fn epoch_parsing() {
-    assert_eq!(parse_epoch_ns("1270661369.782934000"), Some(1_270_661_369_782_934_000));
+    assert_eq!(
+        parse_epoch_ns("1270661369.782934000"),
+        Some(1_270_661_369_782_934_000)
+    );
     assert_eq!(parse_epoch_ns("1.5"), Some(1_500_000_000));
     assert_eq!(parse_epoch_ns("0.000000001"), Some(1));
     assert_eq!(parse_epoch_ns("-1.5"), Some(-1_500_000_000));
     assert_eq!(parse_epoch_ns("12"), Some(12_000_000_000));
     assert_eq!(parse_epoch_ns("x.1"), None);
-    assert_eq!(parse_manifest_linktypes("1:EN10MBx105;113:LINUX_SLLx5;274:?x16"), Some(vec![1, 113, 274]));
+    assert_eq!(parse_epoch_ns("0E-9"), Some(0));
+    assert_eq!(parse_epoch_ns("1.5E+1"), Some(15_000_000_000));
+    assert_eq!(
+        parse_manifest_linktypes("1:EN10MBx105;113:LINUX_SLLx5;274:?x16"),
+        Some(vec![1, 113, 274])
+    );
     assert_eq!(parse_manifest_linktypes("0:NULL(loopback)"), Some(vec![0]));
 }

@@ -5,13 +5,21 @@
 //! buffer, so the browser can feed it a `File` chunk by chunk. Every length read from the file
 //! is checked against what is left and against [`MAX_RECORD_LEN`] / [`MAX_BLOCK_LEN`] before
 //! anything is allocated.
+//!
+//! What it reads: pcap (either byte order, micro- or nanosecond, the modified/Kuznetzov
+//! format) and pcapng (several sections in either byte order, several interfaces with their
+//! own link types, snap lengths, `if_tsresol` and `if_tsoffset`; Enhanced, Simple and obsolete
+//! Packet Blocks; other blocks skipped), each optionally gzip-compressed (recognised by
+//! content). Frame counts, lengths and times match Wireshark's; frames without a timestamp
+//! (Simple Packet Blocks) carry [`NO_TIMESTAMP`]. A damaged file yields every frame before the
+//! damage, then one [`CaptureError`] naming the byte offset and frame number.
 
 mod error;
 mod read;
 pub mod write;
 
 pub use error::{CaptureError, ErrorKind};
-pub use read::Reader;
+pub use read::{Reader, DEFAULT_BUFFER_SIZE};
 
 /// Largest packet record (captured bytes of one frame) the reader accepts: 256 KiB.
 pub const MAX_RECORD_LEN: usize = 256 * 1024;
@@ -72,13 +80,19 @@ pub mod linktype {
     pub const LINUX_SLL2: LinkType = 276;
 }
 
+/// The `ts_ns` of a frame that carries no timestamp (pcapng Simple Packet Block). Leave such
+/// frames out of first/last time and time charts, as Wireshark does.
+pub const NO_TIMESTAMP: i64 = i64::MIN;
+
 /// One frame as read from the file. `data` borrows the reader's buffer: consume it before the
 /// next call to [`Reader::next_frame`].
 #[derive(Debug, Clone, Copy)]
 pub struct Frame<'a> {
     /// Frame number, from 1, in file order (as Wireshark numbers frames).
     pub number: u64,
-    /// Timestamp in integer nanoseconds since the Unix epoch (after `if_tsresol`/`if_tsoffset`).
+    /// Timestamp in integer nanoseconds since the Unix epoch (after `if_tsresol`/`if_tsoffset`),
+    /// or [`NO_TIMESTAMP`] for a frame that has none (a pcapng Simple Packet Block; tshark
+    /// shows no `frame.time_epoch` for it). [`Frame::timestamp`] gives an `Option`.
     pub ts_ns: i64,
     /// Original length on the wire (`frame.len`).
     pub orig_len: u32,
@@ -93,4 +107,12 @@ pub struct Frame<'a> {
     pub interface_id: u32,
     /// The captured bytes.
     pub data: &'a [u8],
+}
+
+impl Frame<'_> {
+    /// The timestamp in epoch nanoseconds, `None` for a frame without one.
+    #[inline]
+    pub fn timestamp(&self) -> Option<i64> {
+        (self.ts_ns != NO_TIMESTAMP).then_some(self.ts_ns)
+    }
 }

@@ -11,7 +11,9 @@
 //! sits in before bytes are sliced. Every step of the read loop either consumes a whole record
 //! or block (at least 12 bytes) or ends reading.
 
-use super::{CaptureError, ErrorKind, Format, Frame, LinkType, MAX_BLOCK_LEN, MAX_RECORD_LEN};
+use super::{
+    CaptureError, ErrorKind, Format, Frame, LinkType, MAX_BLOCK_LEN, MAX_RECORD_LEN, NO_TIMESTAMP,
+};
 use flate2::read::MultiGzDecoder;
 use pcap_parser::pcapng::{
     parse_interfacedescriptionblock_be, parse_interfacedescriptionblock_le,
@@ -33,6 +35,23 @@ const EPB: u32 = 0x0000_0006;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 const NS_PER_SEC: i128 = 1_000_000_000;
+/// Most interfaces one pcapng section may declare.
+const MAX_INTERFACES: usize = 1 << 16;
+
+/// A short description of a pcap-parser error: its `Display` would print the input bytes.
+fn parse_error(e: &pcap_parser::nom::Err<pcap_parser::PcapError<&[u8]>>) -> String {
+    use pcap_parser::nom::Err;
+    use pcap_parser::PcapError;
+    match e {
+        Err::Incomplete(_) => "a field runs past the end of the block".to_string(),
+        Err::Error(pe) | Err::Failure(pe) => match pe {
+            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+                format!("invalid content ({})", kind.description())
+            }
+            other => format!("{other}"),
+        },
+    }
+}
 
 /// A streaming pcap/pcapng reader over any [`Read`]; gzip input is recognised by its magic and
 /// decompressed on the fly.
@@ -434,18 +453,13 @@ impl<R: Read> Reader<R> {
                 frame: 1,
             });
         }
-        loop {
-            match self.pcapng_step(true, false) {
-                Ok(Step::End) | Ok(Step::PacketAhead) | Ok(Step::Frame(_)) => break,
-                Err(fail) => {
-                    self.pending = Some(CaptureError {
-                        kind: fail.kind,
-                        offset: fail.offset,
-                        frame: 1,
-                    });
-                    break;
-                }
-            }
+        // Stops before the first packet block; an error is reported by the first `next_frame`.
+        if let Err(fail) = self.pcapng_step(true, false) {
+            self.pending = Some(CaptureError {
+                kind: fail.kind,
+                offset: fail.offset,
+                frame: 1,
+            });
         }
         Ok(())
     }
@@ -571,7 +585,11 @@ impl<R: Read> Reader<R> {
             self.end -= self.start;
             self.start = 0;
             if n > self.buf.len() {
-                let grown = self.buf.len().saturating_mul(2).clamp(n, MAX_BLOCK_LEN.max(n));
+                let grown = self
+                    .buf
+                    .len()
+                    .saturating_mul(2)
+                    .clamp(n, MAX_BLOCK_LEN.max(n));
                 self.buf.resize(grown, 0);
             }
         }
@@ -698,7 +716,15 @@ impl<R: Read> Reader<R> {
             }
             let len32 = self.fields(8, be).u32(4);
             let len = len32 as usize;
-            if len32 < 12 || len32 % 4 != 0 {
+            // The smallest length each block type can have (header, fixed fields, trailer).
+            let min_len = match block_type {
+                SHB => 28,
+                IDB => 20,
+                EPB | PB => 32,
+                SPB => 16,
+                _ => 12,
+            };
+            if len32 < min_len || len32 % 4 != 0 {
                 return Err(Fail::new(
                     ErrorKind::BadBlockLength {
                         len: u64::from(len32),
@@ -807,7 +833,7 @@ impl<R: Read> Reader<R> {
         })
     }
 
-    /// Simple Packet Block: interface 0, no timestamp (Wireshark shows time 0), the original
+    /// Simple Packet Block: interface 0, no timestamp ([`NO_TIMESTAMP`]), the original
     /// length in the block and as many bytes as the snap length and the block allow.
     fn simple_packet_block(&mut self, len: usize, be: bool, at: u64) -> Result<Located, Fail> {
         const HEAD: usize = 12;
@@ -825,7 +851,7 @@ impl<R: Read> Reader<R> {
             return Err(Fail::new(ErrorKind::RecordTooLarge { len: cap }, at));
         }
         Ok(Located {
-            ts_ns: 0,
+            ts_ns: NO_TIMESTAMP,
             orig_len,
             cap_len: cap as u32,
             link_type: iface.link_type,
@@ -853,7 +879,7 @@ impl<R: Read> Reader<R> {
             Ok((_, shb)) => shb,
             Err(e) => {
                 return Err(Fail::new(
-                    ErrorKind::Malformed(format!("section header block: {e}")),
+                    ErrorKind::Malformed(format!("section header block: {}", parse_error(&e))),
                     at,
                 ))
             }
@@ -886,7 +912,10 @@ impl<R: Read> Reader<R> {
             Ok((_, idb)) => idb,
             Err(e) => {
                 return Err(Fail::new(
-                    ErrorKind::Malformed(format!("interface description block: {e}")),
+                    ErrorKind::Malformed(format!(
+                        "interface description block: {}",
+                        parse_error(&e)
+                    )),
                     at,
                 ))
             }
@@ -918,6 +947,16 @@ impl<R: Read> Reader<R> {
             clock: Clock::new(tsresol, tsoffset),
         };
         if let Container::Pcapng(ref mut state) = self.container {
+            // Interface ids are 16 bits in Packet Blocks; more interfaces than that in one
+            // section is not a capture but an attempt to grow memory without bound.
+            if state.interfaces.len() >= MAX_INTERFACES {
+                return Err(Fail::new(
+                    ErrorKind::Malformed(format!(
+                        "more than {MAX_INTERFACES} interfaces in one section"
+                    )),
+                    at,
+                ));
+            }
             state.interfaces.push(iface);
         }
         if !self.link_types.contains(&link_type) {
@@ -969,5 +1008,224 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.kind, ErrorKind::Truncated);
+    }
+
+    use crate::capture::write::{
+        InterfaceOptions, PcapOptions, PcapWriter, PcapngWriter, SectionOptions,
+    };
+    use std::io::Write;
+
+    fn sample_pcap(n: u32) -> Vec<u8> {
+        let mut w = PcapWriter::new(Vec::new(), PcapOptions::new(1)).unwrap();
+        for i in 0..n {
+            w.write_packet(1_000_000_000 * i64::from(i + 1), 60, &[i as u8; 60])
+                .unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    /// Fails with `kind` once `ok` bytes have been handed out; `Interrupted` every other call.
+    struct Flaky<'a> {
+        data: &'a [u8],
+        ok: usize,
+        kind: io::ErrorKind,
+        calls: usize,
+    }
+
+    impl Read for Flaky<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 0 {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "again"));
+            }
+            if self.ok == 0 {
+                return Err(io::Error::new(self.kind, "disk on fire"));
+            }
+            let n = out.len().min(self.ok).min(self.data.len()).min(10);
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.ok -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_errors_are_typed_and_end_reading() {
+        let bytes = sample_pcap(3);
+        // Fails inside the second record (records are 76 bytes, after a 24-byte header).
+        let src = Flaky {
+            data: &bytes,
+            ok: 24 + 76 + 30,
+            kind: io::ErrorKind::PermissionDenied,
+            calls: 0,
+        };
+        let mut r = Reader::with_buffer_size(src, 64).unwrap();
+        assert!(r.next_frame().unwrap().is_some());
+        let e = r.next_frame().unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::Io(io::ErrorKind::PermissionDenied, "disk on fire".into())
+        );
+        assert_eq!((e.offset, e.frame), (100, 2));
+        assert!(r.next_frame().unwrap().is_none());
+        assert!(r.next_frame().unwrap().is_none());
+    }
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_content_and_source_errors_stay_io_errors() {
+        let plain = sample_pcap(50);
+        let gz = gzip(&plain);
+        let mut r = Reader::new(&gz[..]).unwrap();
+        assert!(r.is_gzip());
+        let mut n = 0;
+        let mut last_offset = 0;
+        while let Some(f) = r.next_frame().unwrap() {
+            n += 1;
+            // Offsets are in the decompressed stream.
+            let at = f.data_offset as usize;
+            assert_eq!(&plain[at..at + 60], f.data);
+            last_offset = f.data_offset;
+        }
+        assert_eq!((n, last_offset), (50, 24 + 49 * 76 + 16));
+        assert_eq!(r.source_bytes_read(), gz.len() as u64);
+
+        let src = Flaky {
+            data: &gz,
+            ok: gz.len() / 2,
+            kind: io::ErrorKind::ConnectionReset,
+            calls: 0,
+        };
+        let mut r = Reader::with_buffer_size(src, 64).unwrap();
+        let e = loop {
+            match r.next_frame() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("clean end"),
+                Err(e) => break e,
+            }
+        };
+        assert!(
+            matches!(e.kind, ErrorKind::Io(io::ErrorKind::ConnectionReset, _)),
+            "{e:?}"
+        );
+
+        // Corrupt deflate data: a gzip error, not an I/O error.
+        let mut bad = gz.clone();
+        for b in bad.iter_mut().skip(20).take(40) {
+            *b ^= 0x55;
+        }
+        let r = Reader::new(&bad[..]);
+        let e = match r {
+            Err(e) => e,
+            Ok(mut r) => loop {
+                match r.next_frame() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("clean end"),
+                    Err(e) => break e,
+                }
+            },
+        };
+        assert!(
+            matches!(e.kind, ErrorKind::Gzip(_) | ErrorKind::NotACapture),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn block_lengths_below_the_type_minimum_are_bad_lengths() {
+        let mut w = PcapngWriter::new(Vec::new(), &SectionOptions::default()).unwrap();
+        w.add_interface(&InterfaceOptions::new(1)).unwrap();
+        let mut bytes = w.into_inner().unwrap();
+        // An EPB claiming 24 bytes (the minimum is 32).
+        let at = bytes.len() as u64;
+        for v in [6u32, 24, 0, 0, 0, 24] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        let mut r = Reader::new(&bytes[..]).unwrap();
+        let e = r.next_frame().unwrap_err();
+        assert_eq!(
+            (e.kind, e.offset, e.frame),
+            (ErrorKind::BadBlockLength { len: 24 }, at, 1)
+        );
+        // A section header claiming 20 bytes.
+        let mut shb = vec![0x0a, 0x0d, 0x0d, 0x0a, 20, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a];
+        shb.extend_from_slice(&[1, 0, 0, 0, 20, 0, 0, 0]);
+        let e = Reader::new(&shb[..]).err().unwrap();
+        assert_eq!(e.kind, ErrorKind::BadBlockLength { len: 20 });
+    }
+
+    #[test]
+    fn unsupported_section_version_is_malformed() {
+        let mut bytes = PcapngWriter::new(Vec::new(), &SectionOptions::default())
+            .unwrap()
+            .into_inner()
+            .unwrap();
+        bytes[12] = 2; // major version 2
+        let e = Reader::new(&bytes[..]).err().unwrap();
+        assert!(
+            matches!(e.kind, ErrorKind::Malformed(ref m) if m.contains("2.0")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn interfaces_per_section_are_capped() {
+        let mut w = PcapngWriter::new(Vec::new(), &SectionOptions::default()).unwrap();
+        for _ in 0..MAX_INTERFACES {
+            w.add_interface(&InterfaceOptions::new(1)).unwrap();
+        }
+        let at = w.offset();
+        w.add_interface(&InterfaceOptions::new(1)).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let mut r = Reader::new(&bytes[..]).unwrap();
+        let e = r.next_frame().unwrap_err();
+        assert!(matches!(e.kind, ErrorKind::Malformed(_)));
+        assert_eq!(e.offset, at);
+        assert_eq!(r.link_types(), &[1]);
+    }
+
+    #[test]
+    fn pcap_link_type_ignores_fcs_bits() {
+        let mut bytes = sample_pcap(1);
+        // LINKTYPE_ETHERNET with "FCS present, 4 bytes" in the top bits.
+        bytes[20..24].copy_from_slice(&(0x1000_0000u32 | 0x0800_0000 | 1).to_le_bytes());
+        let mut r = Reader::new(&bytes[..]).unwrap();
+        assert_eq!(r.link_types(), &[1]);
+        assert_eq!(r.next_frame().unwrap().unwrap().link_type, 1);
+    }
+
+    #[test]
+    fn simple_packet_capture_length_is_bounded_by_block_and_snaplen() {
+        let mut w = PcapngWriter::new(Vec::new(), &SectionOptions::default()).unwrap();
+        w.add_interface(&InterfaceOptions::new(1)).unwrap(); // snaplen 0: no limit
+                                                             // Original length 1000, 8 bytes present: captured 8.
+        w.write_spb(1000, &[7; 8]).unwrap();
+        // Original length 3, block padded to 4: captured 3.
+        w.write_spb(3, &[1, 2, 3]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let mut r = Reader::new(&bytes[..]).unwrap();
+        let f = r.next_frame().unwrap().unwrap();
+        assert_eq!((f.orig_len, f.cap_len, f.timestamp()), (1000, 8, None));
+        let f = r.next_frame().unwrap().unwrap();
+        assert_eq!((f.orig_len, f.cap_len, f.data), (3, 3, &[1u8, 2, 3][..]));
+        assert!(r.next_frame().unwrap().is_none());
+    }
+
+    #[test]
+    fn big_records_grow_a_small_buffer() {
+        let mut w = PcapWriter::new(Vec::new(), PcapOptions::new(0)).unwrap();
+        let big = vec![0xee; MAX_RECORD_LEN];
+        w.write_packet(5, MAX_RECORD_LEN as u32, &big).unwrap();
+        w.write_packet(6, 10, &big[..10]).unwrap();
+        let bytes = w.into_inner().unwrap();
+        let mut r = Reader::with_buffer_size(&bytes[..], 64).unwrap();
+        assert_eq!(r.next_frame().unwrap().unwrap().data.len(), MAX_RECORD_LEN);
+        assert_eq!(r.next_frame().unwrap().unwrap().data.len(), 10);
+        assert!(r.next_frame().unwrap().is_none());
     }
 }

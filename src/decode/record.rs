@@ -142,6 +142,10 @@ protos! {
     Fragment = 52, "ip_fragment";
     /// SOCKS.
     Socks = 53, "socks";
+    /// Cisco VN-Tag.
+    Vntag = 54, "vntag";
+    /// 802.1X EAPOL.
+    Eapol = 55, "eapol";
 }
 
 /// A set of [`Proto`], one bit each.

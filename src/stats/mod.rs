@@ -12,6 +12,7 @@ pub mod timeline;
 pub use capped::CappedMap;
 pub use timeline::{Bucket, Timeline, TimelineView, TrafficClass};
 
+use crate::capture::NO_TIMESTAMP;
 use crate::decode::{IpPair, Layer, PacketRecord, Proto};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -78,8 +79,10 @@ impl Traffic {
             self.packets_ba += 1;
             self.bytes_ba += bytes;
         }
-        self.first_ns = self.first_ns.min(ts);
-        self.last_ns = self.last_ns.max(ts);
+        if ts != NO_TIMESTAMP {
+            self.first_ns = self.first_ns.min(ts);
+            self.last_ns = self.last_ns.max(ts);
+        }
     }
     /// Frames both ways.
     pub fn packets(&self) -> u64 {
@@ -232,14 +235,18 @@ impl Aggregator {
         self.packets += 1;
         self.bytes += len;
         self.captured_bytes += u64::from(r.cap_len);
-        self.min_ns = self.min_ns.min(ts);
-        self.max_ns = self.max_ns.max(ts);
-        if let Some(prev) = self.prev_ns {
-            if ts < prev {
-                self.out_of_order += 1;
+        // A frame without a time (pcapng Simple Packet Block) counts everywhere but in time.
+        let timed = ts != NO_TIMESTAMP;
+        if timed {
+            self.min_ns = self.min_ns.min(ts);
+            self.max_ns = self.max_ns.max(ts);
+            if let Some(prev) = self.prev_ns {
+                if ts < prev {
+                    self.out_of_order += 1;
+                }
             }
+            self.prev_ns = Some(ts);
         }
-        self.prev_ns = Some(ts);
 
         let mut bits = r.protocols.0;
         while bits != 0 {
@@ -280,7 +287,9 @@ impl Aggregator {
         if let Some(c) = self.sizes.get_mut(bin) {
             c.add(len);
         }
-        self.timeline.add(ts, len, traffic_class(r));
+        if timed {
+            self.timeline.add(ts, len, traffic_class(r));
+        }
     }
 
     fn add_ip_pair(&mut self, p: IpPair, len: u64, ts: i64) {
@@ -303,8 +312,8 @@ impl Aggregator {
             packets: self.packets,
             bytes: self.bytes,
             captured_bytes: self.captured_bytes,
-            first_ns: (self.packets > 0).then_some(self.min_ns),
-            last_ns: (self.packets > 0).then_some(self.max_ns),
+            first_ns: (self.min_ns <= self.max_ns).then_some(self.min_ns),
+            last_ns: (self.min_ns <= self.max_ns).then_some(self.max_ns),
             out_of_order: self.out_of_order,
             malformed: Malformed {
                 link: self.malformed[0],
@@ -618,16 +627,18 @@ mod tests {
         agg.push(&tcp(v4(1), 40000, v4(2), 443, 100, 2_000));
         agg.push(&tcp(v4(2), 443, v4(1), 40000, 1500, 1_000));
         agg.push(&PacketRecord { ts_ns: 3_000, orig_len: 42, cap_len: 42, ..PacketRecord::default() });
+        agg.push(&PacketRecord { ts_ns: NO_TIMESTAMP, orig_len: 8, cap_len: 8, ..PacketRecord::default() });
         let s = agg.snapshot(None);
-        assert_eq!(s.summary.packets, 3);
-        assert_eq!(s.summary.bytes, 1642);
-        assert_eq!(s.summary.captured_bytes, 96 + 96 + 42);
+        assert_eq!(s.summary.packets, 4);
+        assert_eq!(s.summary.bytes, 1650);
+        assert_eq!(s.summary.captured_bytes, 96 + 96 + 42 + 8);
+        assert_eq!(s.timeline.buckets.iter().map(|b| b.packets).sum::<u64>(), 3, "untimed frame");
         assert_eq!((s.summary.first_ns, s.summary.last_ns), (Some(1_000), Some(3_000)));
         assert_eq!(s.summary.out_of_order, 1);
         assert_eq!(s.protocol_packets(Proto::Tcp), 2);
         assert_eq!(s.protocol_packets(Proto::Ethernet), 2);
         assert_eq!(s.protocol_packets(Proto::Udp), 0);
-        assert_eq!(s.sizes.iter().map(|b| b.count.packets).sum::<u64>(), 3);
+        assert_eq!(s.sizes.iter().map(|b| b.count.packets).sum::<u64>(), 4);
         assert_eq!(s.sizes[2].count.packets, 1, "42 bytes is in 40-79");
         assert_eq!(s.sizes[7].count.packets, 1, "1500 bytes is in 1280-2559");
     }

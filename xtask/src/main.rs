@@ -3,6 +3,7 @@
 use anyhow::{bail, Result};
 use std::path::PathBuf;
 
+mod bench;
 mod fixtures;
 mod test;
 
@@ -11,6 +12,7 @@ fn main() -> Result<()> {
     let root = project_root();
     match args.first().map(String::as_str) {
         Some("fixtures") => fixtures::run(&root.join("fixtures")),
+        Some("bench") => bench::run(&root, args.get(1)),
         Some("test") => test::run(&root),
         Some(other) => bail!("unknown xtask command `{other}` (try: fixtures)"),
         None => bail!("usage: cargo xtask <fixtures>"),
