@@ -22,12 +22,12 @@
 //! - Aggregate records in one pass and take plain-data snapshots at any moment:
 //!   [`stats::Aggregator`].
 //! - Keep a compact per-packet index for paging, sorting and re-aggregation: [`index::PacketIndex`].
-//! - The whole `pcapscope stats` computation over a reader, as one call: [`analyze`].
+//! - The whole `pcapscope stats` computation over a reader, as one call: [`analyze()`].
 //!
 //! ```no_run
 //! let file = std::fs::File::open("capture.pcapng").unwrap();
 //! let report = pcapscope::analyze(file).unwrap();
-//! println!("{} packets, {} bytes", report.summary.packets, report.summary.bytes);
+//! println!("{} packets, {} bytes", report.snapshot.summary.packets, report.snapshot.summary.bytes);
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![warn(missing_docs)]
@@ -37,7 +37,9 @@ pub mod capture;
 pub mod decode;
 pub mod hashing;
 pub mod index;
+pub mod render;
 pub mod report;
 pub mod stats;
+pub mod web;
 
 pub use analyze::{analyze, analyze_with, Analysis, AnalyzeError};

@@ -1,7 +1,7 @@
 //! Application protocols, by port (the lower port first, as Wireshark's UDP and TCP
 //! dissectors try them) and by content where that is cheap: DNS (and mDNS, LLMNR), DHCP,
 //! HTTP, TLS, QUIC, SSH, SMB, ONC-RPC and the rest of [`Proto`]'s application protocols; and
-//! the UDP tunnels Teredo and VXLAN.
+//! the UDP tunnels Teredo, VXLAN, Geneve, L2TP and GTP-U.
 
 use super::bytes::{be16, be32, rest, starts_with_ci, u8_at};
 use super::state::MAX_NAME_LEN;
@@ -10,34 +10,6 @@ use super::{DnsInfo, Layer, Proto, TcpInfo, Walk};
 
 /// Bytes of an HTTP request searched for the Host header.
 const HTTP_HEADER_SCAN: usize = 4096;
-
-const HTTP_METHODS: &[&[u8]] = &[
-    b"GET ",
-    b"POST ",
-    b"HEAD ",
-    b"PUT ",
-    b"DELETE ",
-    b"OPTIONS ",
-    b"CONNECT ",
-    b"PATCH ",
-    b"TRACE ",
-];
-
-fn is_http_request(p: &[u8]) -> bool {
-    HTTP_METHODS.iter().any(|m| p.starts_with(m))
-}
-
-fn looks_http(p: &[u8]) -> bool {
-    is_http_request(p) || p.starts_with(b"HTTP/1.")
-}
-
-/// A TLS record header: content type 20-24, version 3.0-3.4, a plausible length.
-fn looks_tls(p: &[u8]) -> bool {
-    matches!(
-        (u8_at(p, 0), u8_at(p, 1), u8_at(p, 2), be16(p, 3)),
-        (Some(20..=24), Some(3), Some(0..=4), Some(len)) if len > 0 && len <= 18432
-    )
-}
 
 /// A QUIC packet: a long header with a known version, or (on port 443) a short header.
 fn looks_quic(p: &[u8], on_443: bool) -> bool {
@@ -57,6 +29,23 @@ fn looks_quic(p: &[u8], on_443: bool) -> bool {
     }
 }
 
+/// A QUIC long-header Initial packet (v1 and drafts: type 0; v2: type 1).
+fn quic_initial(p: &[u8]) -> bool {
+    let (Some(&b0), Some(version)) = (p.first(), be32(p, 1)) else {
+        return false;
+    };
+    if b0 & 0x80 == 0 || version == 0 {
+        return false;
+    }
+    let ty = (b0 >> 4) & 3;
+    match version {
+        1 => ty == 0,
+        0x6b33_43cf => ty == 1,
+        v if v & 0xffff_ff00 == 0xff00_0000 => ty == 0,
+        _ => false,
+    }
+}
+
 /// An ONC-RPC program Wireshark knows (portmap, NFS, mount, NLM, status, NIS ...).
 fn known_rpc_program(prog: u32) -> bool {
     (100_000..=100_999).contains(&prog) || (150_000..=150_010).contains(&prog)
@@ -69,6 +58,10 @@ fn port_framing(sport: u16, dport: u16) -> Option<Framing> {
         139 => Some(Framing::Nbss),
         445 => Some(Framing::SmbDirect),
         80 | 1900 | 2710 | 2869 | 3128 | 3132 | 5985 | 8080 | 8088 | 11371 => Some(Framing::Http),
+        // SOCKS: the tunnelled stream is followed as HTTP (shown when it is).
+        1080 => Some(Framing::Http),
+        389 | 3268 => Some(Framing::Ldap),
+        88 => Some(Framing::Kerberos),
         443 | 465 | 563 | 636 | 853 | 989 | 990 | 992 | 993 | 994 | 995 | 5061 => {
             Some(Framing::Tls)
         }
@@ -95,7 +88,7 @@ impl Walk<'_> {
             (dport, sport)
         };
         for port in [lo, hi] {
-            if port != 0 && self.udp_port(port, p) {
+            if port != 0 && self.udp_port(port, sport, dport, p) {
                 return;
             }
         }
@@ -103,13 +96,13 @@ impl Walk<'_> {
             return;
         }
         if looks_quic(p, false) {
-            self.app(Proto::Quic);
+            self.quic(sport, dport, p);
         } else if p.starts_with(b"SIP/2.0 ") {
             self.app(Proto::Sip);
         }
     }
 
-    fn udp_port(&mut self, port: u16, p: &[u8]) -> bool {
+    fn udp_port(&mut self, port: u16, sport: u16, dport: u16, p: &[u8]) -> bool {
         match port {
             53 => self.dns(p, Proto::Dns),
             5353 => self.dns(p, Proto::Mdns),
@@ -130,6 +123,9 @@ impl Walk<'_> {
             1900 => self.app(Proto::Ssdp),
             3544 => self.teredo(p),
             4789 => self.vxlan(p),
+            1701 => self.l2tp(p),
+            2152 => self.gtp_u(p),
+            6081 => self.geneve(p),
             5060 => self.app(Proto::Sip),
             88 => self.app(Proto::Kerberos),
             389 => self.app(Proto::Ldap),
@@ -138,11 +134,34 @@ impl Walk<'_> {
                 if !looks_quic(p, true) {
                     return false;
                 }
-                self.app(Proto::Quic);
+                self.quic(sport, dport, p);
             }
             _ => return false,
         }
         true
+    }
+
+    /// QUIC. Wireshark decrypts Initial packets (their keys follow from the connection id)
+    /// and shows the TLS handshake inside the first one of each direction; later Initials
+    /// repeat or continue that CRYPTO data and show none.
+    fn quic(&mut self, sport: u16, dport: u16, p: &[u8]) {
+        self.app(Proto::Quic);
+        let Some(pair) = self.rec.tunnel_ip.or(self.rec.ip) else {
+            return;
+        };
+        if !self.live() || !quic_initial(p) {
+            return;
+        }
+        let key = FlowKey {
+            src: pair.src,
+            dst: pair.dst,
+            sport,
+            dport,
+        };
+        if self.st.quic_initials.get(&key).is_none() {
+            self.st.quic_initials.get_or_insert_with(key, || ());
+            self.ins(Proto::Tls);
+        }
     }
 
     /// TCP payload. Connections of the protocols Wireshark reassembles (DNS, TLS, NetBIOS
@@ -181,6 +200,9 @@ impl Walk<'_> {
             None if tls_record_start(p) => Framing::Tls,
             None => return self.tcp_heuristics(p),
         };
+        if has_payload && (sport == 1080 || dport == 1080) {
+            self.app(Proto::Socks);
+        }
         let syn = flags & TcpInfo::SYN != 0;
         let fin = flags & TcpInfo::FIN != 0;
         let progress = self
@@ -210,6 +232,8 @@ impl Walk<'_> {
                     self.app(Proto::Smb);
                 }
             }
+            Framing::Ldap => self.app(Proto::Ldap),
+            Framing::Kerberos => self.app(Proto::Kerberos),
             Framing::Http => {
                 self.app(Proto::Http);
                 let host = std::mem::take(&mut self.st.streams.host);
@@ -240,9 +264,9 @@ impl Walk<'_> {
 
     /// TCP payload recognised by content alone.
     fn tcp_heuristics(&mut self, p: &[u8]) {
-        if looks_http(p) {
+        if http_start(p) {
             self.http(p);
-        } else if looks_tls(p) {
+        } else if tls_record_start(p) {
             self.tls(p);
         } else if p.starts_with(b"SSH-") {
             self.app(Proto::Ssh);
@@ -272,7 +296,7 @@ impl Walk<'_> {
             139 | 445 => self.nbss(p),
             1080 => {
                 self.app(Proto::Socks);
-                if looks_http(p) {
+                if http_start(p) {
                     self.http(p);
                 }
             }
@@ -395,7 +419,7 @@ impl Walk<'_> {
     /// HTTP: the Host header of a request goes into the name table.
     fn http(&mut self, p: &[u8]) {
         self.app(Proto::Http);
-        if !self.live() || !is_http_request(p) {
+        if !self.live() || p.starts_with(b"HTTP/") {
             return;
         }
         let head = p.get(..HTTP_HEADER_SCAN).unwrap_or(p);
@@ -466,6 +490,88 @@ impl Walk<'_> {
         }
     }
 
+    /// L2TP version 2 (UDP 1701): data messages carry PPP (in HDLC-like framing).
+    fn l2tp(&mut self, p: &[u8]) {
+        self.ins(Proto::L2tp);
+        let Some(flags) = be16(p, 0) else {
+            return self.damaged(Layer::Application);
+        };
+        if flags & 0x000f != 2 || flags & 0x8000 != 0 {
+            // Not version 2, or a control message.
+            return;
+        }
+        let mut off = 2;
+        if flags & 0x4000 != 0 {
+            off += 2; // length
+        }
+        off += 4; // tunnel and session ids
+        if flags & 0x0800 != 0 {
+            off += 4; // Ns, Nr
+        }
+        if flags & 0x0200 != 0 {
+            match be16(p, off) {
+                Some(pad) => off += 2 + usize::from(pad),
+                None => return self.damaged(Layer::Application),
+            }
+        }
+        if p.len() < off {
+            return self.damaged(Layer::Application);
+        }
+        if self.enter() {
+            self.ppp_hdlc(rest(p, off));
+            self.leave();
+        }
+    }
+
+    /// GTP version 1 user plane (UDP 2152): G-PDUs carry IP.
+    fn gtp_u(&mut self, p: &[u8]) {
+        self.ins(Proto::Gtp);
+        let (Some(flags), Some(ty)) = (u8_at(p, 0), u8_at(p, 1)) else {
+            return self.damaged(Layer::Application);
+        };
+        if flags >> 5 != 1 || ty != 255 {
+            return;
+        }
+        let mut off = 8;
+        if flags & 0x07 != 0 {
+            // Sequence number, N-PDU number, next extension header type.
+            off += 4;
+            if flags & 0x04 != 0 {
+                // Extension headers: a length in 4-byte units, then the next type.
+                let mut next = u8_at(p, off - 1).unwrap_or(0);
+                while next != 0 {
+                    let Some(units) = u8_at(p, off).filter(|&u| u > 0) else {
+                        return self.damaged(Layer::Application);
+                    };
+                    off += usize::from(units) * 4;
+                    next = u8_at(p, off - 1).unwrap_or(0);
+                }
+            }
+        }
+        let inner = rest(p, off);
+        if self.enter() {
+            match inner.first().map(|b| b >> 4) {
+                Some(4) => self.ipv4(inner),
+                Some(6) => self.ipv6(inner),
+                _ => {}
+            }
+            self.leave();
+        }
+    }
+
+    /// Geneve (UDP 6081): options, then the protocol by ethertype (usually Ethernet).
+    fn geneve(&mut self, p: &[u8]) {
+        self.ins(Proto::Geneve);
+        let (Some(b0), Some(proto)) = (u8_at(p, 0), be16(p, 2)) else {
+            return self.damaged(Layer::Application);
+        };
+        let hl = 8 + usize::from(b0 & 0x3f) * 4;
+        if p.len() < hl {
+            return self.damaged(Layer::Application);
+        }
+        self.ethertype(proto, rest(p, hl));
+    }
+
     /// VXLAN (UDP 4789): an 8-byte header, then Ethernet.
     fn vxlan(&mut self, p: &[u8]) {
         self.ins(Proto::Vxlan);
@@ -511,12 +617,12 @@ mod tests {
 
     #[test]
     fn content_checks() {
-        assert!(looks_http(b"GET / HTTP/1.1\r\n"));
-        assert!(looks_http(b"HTTP/1.0 200 OK\r\n"));
-        assert!(!looks_http(b"GETX"));
-        assert!(looks_tls(&[22, 3, 1, 0, 5]));
-        assert!(!looks_tls(&[22, 3, 1, 0, 0]));
-        assert!(!looks_tls(&[25, 3, 1, 0, 5]));
+        assert!(http_start(b"GET / HTTP/1.1\r\n"));
+        assert!(http_start(b"HTTP/1.0 200 OK\r\n"));
+        assert!(!http_start(b"GETX"));
+        assert!(tls_record_start(&[22, 3, 1, 0, 5]));
+        assert!(!tls_record_start(&[22, 3, 1, 0, 0]));
+        assert!(!tls_record_start(&[25, 3, 1, 0, 5]));
         assert!(looks_quic(&[0xc0, 0, 0, 0, 1, 8, 0], false));
         assert!(!looks_quic(&[0x40, 1, 2, 3, 4, 5, 6, 7, 8], false));
         assert!(looks_quic(&[0x40, 1, 2, 3, 4, 5, 6, 7, 8], true));

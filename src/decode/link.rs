@@ -195,7 +195,10 @@ impl Walk<'_> {
     /// means Cisco HDLC, as Wireshark decides for link type 9.
     pub(super) fn ppp_hdlc(&mut self, d: &[u8]) {
         match d.first() {
-            Some(0x0f | 0x8f) => self.chdlc(d),
+            Some(0x0f | 0x8f) => {
+                self.ins(Proto::Ppp);
+                self.chdlc(d)
+            }
             Some(0xff) => {
                 self.ins(Proto::Ppp);
                 if d.len() < 2 {
@@ -225,11 +228,9 @@ impl Walk<'_> {
         match proto {
             0x0021 => self.ipv4(p),
             0x0057 => self.ipv6(p),
-            0x0281 | 0x0283 => {
-                if self.enter() {
-                    self.mpls(p);
-                    self.leave();
-                }
+            0x0281 | 0x0283 if self.enter() => {
+                self.mpls(p);
+                self.leave();
             }
             _ => {}
         }
@@ -289,7 +290,11 @@ impl Walk<'_> {
         if be16(d, 0) == Some(0xff03) {
             return self.ppp_hdlc(d);
         }
-        let value = if network_order { be32(d, 0) } else { le32(d, 0) };
+        let value = if network_order {
+            be32(d, 0)
+        } else {
+            le32(d, 0)
+        };
         let Some(mut af) = value else {
             return self.damaged(Layer::Link);
         };
@@ -351,7 +356,9 @@ impl Walk<'_> {
                 return self.damaged(Layer::Link);
             }
             if ty & 0x7fff == NFULA_PAYLOAD {
-                let p = d.get(off + 4..off + len).unwrap_or_else(|| rest(d, off + 4));
+                let p = d
+                    .get(off + 4..off + len)
+                    .unwrap_or_else(|| rest(d, off + 4));
                 match family {
                     2 => self.ipv4(p),
                     10 => self.ipv6(p),
@@ -406,6 +413,23 @@ impl Walk<'_> {
         self.wlan(rest(d, len), fcs);
     }
 
+    /// An A-MSDU: subframes of destination, source, length, then an LLC-framed MSDU,
+    /// each padded to 4 bytes.
+    fn amsdu(&mut self, mut body: &[u8]) {
+        const MAX_SUBFRAMES: usize = 64;
+        for _ in 0..MAX_SUBFRAMES {
+            if body.is_empty() {
+                return;
+            }
+            let Some(len) = be16(body, 12) else {
+                return self.damaged(Layer::Link);
+            };
+            let len = usize::from(len);
+            self.llc(prefix(rest(body, 14), len));
+            body = rest(body, (14 + len + 3) & !3);
+        }
+    }
+
     /// IEEE 802.11: data frames carry LLC/SNAP; management and control frames stop here.
     fn wlan(&mut self, d: &[u8], fcs: bool) {
         self.ins(Proto::Wlan);
@@ -436,12 +460,15 @@ impl Walk<'_> {
             // Null function (no body) or protected (encrypted body).
             return;
         }
-        if qos && u8_at(d, qos_at).is_some_and(|q| q & 0x80 != 0) {
-            // A-MSDU: subframes are not decoded.
-            return;
-        }
-        let end = if fcs { d.len().saturating_sub(4) } else { d.len() };
+        let end = if fcs {
+            d.len().saturating_sub(4)
+        } else {
+            d.len()
+        };
         let body = d.get(hl..end).unwrap_or(&[]);
+        if qos && u8_at(d, qos_at).is_some_and(|q| q & 0x80 != 0) {
+            return self.amsdu(body);
+        }
         if body.is_empty() || body.starts_with(&[0xff, 0xff]) {
             return;
         }

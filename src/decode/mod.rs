@@ -2,23 +2,36 @@
 //! fixed-size `Copy` record with no heap.
 //!
 //! Decoding never fails: a damaged packet keeps every layer up to the damage and records the
-//! layer where it stopped in [`PacketRecord::malformed`].
+//! layer where it stopped in [`PacketRecord::malformed`] (a header cut short or invalid; a
+//! payload cut by the capture's snapshot length is not damage).
 //!
-//! The protocol set of a record follows Wireshark's `frame.protocols` (tshark 4.0), which is
-//! what the corpus tests compare against:
+//! The protocol set of a record follows Wireshark's `frame.protocols` (tshark 4.0), which the
+//! corpus tests compare against frame by frame:
 //!
-//! - every protocol at any layer counts, including tunnelled headers (GRE, IP-in-IP, Teredo,
-//!   VXLAN) and the headers quoted inside ICMP/ICMPv6 errors;
-//! - IP fragments are reassembled: a fragment that does not complete its datagram carries no
-//!   layer above IP ([`Proto::Fragment`] instead), and the frame that completes it carries the
-//!   layers of the whole datagram;
-//! - DNS over TCP counts on the frames in which a DNS message ends (TCP desegmentation);
+//! - every protocol at any layer counts, including tunnelled headers (GRE, IP-in-IP, 6in4,
+//!   Teredo, VXLAN) and the headers quoted inside ICMP/ICMPv6 errors (which add protocols
+//!   but never change the record's addresses, ports or application);
+//! - IP fragments are reassembled (IPv4 keyed by addresses, id, protocol and, for local
+//!   addresses, VLAN; IPv6 by addresses and id): a fragment that does not complete its
+//!   datagram carries nothing above IP ([`Proto::Fragment`] instead), and the frame that
+//!   completes it carries the layers of the whole datagram;
+//! - TCP payloads of the protocols Wireshark reassembles (DNS, TLS, NetBIOS session / SMB,
+//!   LDAP, Kerberos, HTTP) are followed PDU by PDU, so that a protocol shows on the frames
+//!   where Wireshark shows it: where a PDU is completed (also, for TLS, where a record
+//!   starts), and on "continuation" data; retransmitted data is not dissected again;
 //! - application protocols are recognised by port (the lower port first, as Wireshark's UDP
-//!   dissector does) and, where cheap, by content (HTTP, TLS, SSH, SMB, QUIC, ONC-RPC).
+//!   and TCP dissectors try them) and, where cheap, by content (HTTP, TLS, SSH, SMB, QUIC,
+//!   ONC-RPC, SIP); mDNS and LLMNR are their own protocols, not DNS.
 //!
-//! Layers are parsed with etherparse's header slices (Ethernet II, IPv4, IPv6 extension
-//! headers, TCP, UDP) and by hand where etherparse has no type or where Wireshark's lax
+//! Layers are sliced with etherparse's header slices (Ethernet II, VLAN, IPv4, IPv6 and its
+//! extension headers, TCP, UDP, AH) and parsed by hand where etherparse has no type (link
+//! layers other than Ethernet, GRE, ICMP quotes, application protocols) or where Wireshark's
 //! behaviour on damaged headers must be copied.
+//!
+//! State kept across frames (fragments, TCP streams, QUIC Initials, ONC-RPC calls, the names
+//! side table) is bounded: each table has a fixed capacity and drops its oldest entries.
+//! Hashing is keyed ([`crate::hashing`]) and happens only for fragments, tracked TCP
+//! streams, QUIC, and names.
 
 mod app;
 mod bytes;
@@ -57,6 +70,8 @@ struct State {
     frags: FragTable,
     streams: StreamTable,
     rpc: RpcCalls,
+    /// QUIC connection directions whose first Initial packet was seen.
+    quic_initials: state::Bounded<stream::FlowKey, ()>,
     /// Reused buffer for a name being decoded (DNS labels).
     scratch: String,
 }
@@ -76,6 +91,7 @@ impl Decoder {
                 frags: FragTable::new(),
                 streams: StreamTable::new(),
                 rpc: RpcCalls::new(),
+                quic_initials: state::Bounded::new(state::QUIC_MAX),
                 scratch: String::with_capacity(state::MAX_NAME_LEN + 1),
             },
         }

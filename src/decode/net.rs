@@ -119,7 +119,9 @@ impl Walk<'_> {
         let more = h.more_fragments();
         let offset = u32::from(h.fragments_offset().value()) * 8;
         if more || offset != 0 {
-            if self.live() && complete && total > hlen {
+            // Wireshark reassembles whenever the fragment's data is all there, also inside
+            // the header quoted by an ICMP error.
+            if complete && total > hlen {
                 let key = FragKey {
                     v6: false,
                     src: v4_key(src),
@@ -172,7 +174,14 @@ impl Walk<'_> {
     }
 
     /// The IPv6 extension header chain, then the upper layer.
-    fn ipv6_chain(&mut self, mut nxt: u8, mut d: &[u8], mut reported: u32, src: [u8; 16], dst: [u8; 16]) {
+    fn ipv6_chain(
+        &mut self,
+        mut nxt: u8,
+        mut d: &[u8],
+        mut reported: u32,
+        src: [u8; 16],
+        dst: [u8; 16],
+    ) {
         use ipproto::*;
         for _ in 0..MAX_IPV6_EXTENSIONS {
             match nxt {
@@ -201,7 +210,7 @@ impl Walk<'_> {
                         nxt = next;
                         continue;
                     }
-                    if self.live() && d.len() as u64 >= u64::from(reported) {
+                    if d.len() as u64 >= u64::from(reported) {
                         let key = FragKey {
                             v6: true,
                             src,
@@ -210,7 +219,11 @@ impl Walk<'_> {
                             proto: 0,
                             vlan: 0,
                         };
-                        if let Some(r) = self.st.frags.add(key, offset, prefix(d, reported as usize), more) {
+                        if let Some(r) =
+                            self.st
+                                .frags
+                                .add(key, offset, prefix(d, reported as usize), more)
+                        {
                             if self.enter() {
                                 self.ipv6_chain(next, &r.head, r.total, src, dst);
                                 self.leave();

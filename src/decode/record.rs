@@ -146,6 +146,12 @@ protos! {
     Vntag = 54, "vntag";
     /// 802.1X EAPOL.
     Eapol = 55, "eapol";
+    /// L2TP (version 2, over UDP 1701).
+    L2tp = 56, "l2tp";
+    /// GTP user plane (UDP 2152).
+    Gtp = 57, "gtp";
+    /// Geneve (UDP 6081).
+    Geneve = 58, "geneve";
 }
 
 /// A set of [`Proto`], one bit each.

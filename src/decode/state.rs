@@ -13,6 +13,8 @@ pub(super) const FRAG_MAX_DATAGRAMS: usize = 4096;
 const FRAG_MAX_PARTS: usize = 1024;
 /// Bytes of a reassembled datagram kept, enough to decode the headers above IP.
 pub(super) const FRAG_HEAD: usize = 1024;
+/// QUIC connection directions remembered (for their first Initial packet).
+pub(super) const QUIC_MAX: usize = 4096;
 /// Distinct names in the side table; later new names get [`NameId`] 0.
 pub(super) const MAX_NAMES: usize = 65536;
 /// Longest name stored.
@@ -72,7 +74,6 @@ impl<K: Hash + Eq + Copy, V> Bounded<K, V> {
     pub fn get(&self, k: &K) -> Option<&V> {
         self.map.get(k).map(|(_, v)| v)
     }
-
 }
 
 /// Key of an IP datagram being reassembled (as Wireshark keys it: addresses, id, and for

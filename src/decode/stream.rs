@@ -66,28 +66,50 @@ pub(super) enum Framing {
     Nbss,
     /// SMB direct hosting (port 445): a zero type byte and a 3-byte length.
     SmbDirect,
+    /// LDAP: a BER SEQUENCE (tag, definite length), or a SASL buffer (4-byte length).
+    Ldap,
+    /// Kerberos over TCP: a 4-byte record mark (31-bit length).
+    Kerberos,
     /// HTTP/1.x messages.
     Http,
 }
 
 impl Framing {
-    fn header_len(self) -> usize {
+    /// The header length, once `h` (the header bytes so far) tells it.
+    fn header_len(self, h: &[u8]) -> Option<usize> {
         match self {
-            Framing::Dns => 2,
-            Framing::Tls => 5,
-            Framing::Nbss | Framing::SmbDirect => 4,
-            Framing::Http => 0,
+            Framing::Dns => Some(2),
+            Framing::Tls => Some(5),
+            Framing::Nbss | Framing::SmbDirect | Framing::Kerberos => Some(4),
+            Framing::Ldap => match (h.first(), h.get(1)) {
+                (Some(0x30), Some(&l)) if l & 0x80 == 0 => Some(2),
+                (Some(0x30), Some(&l)) => Some(2 + usize::from(l & 0x7f)),
+                (Some(0x30), None) => None,
+                (Some(_), _) => Some(4),
+                (None, _) => None,
+            },
+            Framing::Http => Some(0),
         }
     }
 
-    fn body_len(self, h: &[u8; 5]) -> u32 {
+    fn body_len(self, h: &[u8]) -> u32 {
+        let b = |i: usize| u32::from(h.get(i).copied().unwrap_or(0));
         match self {
-            Framing::Dns => u32::from(u16::from_be_bytes([h[0], h[1]])),
-            Framing::Tls => u32::from(u16::from_be_bytes([h[3], h[4]])),
-            Framing::Nbss => {
-                (u32::from(h[1] & 1) << 16) | u32::from(u16::from_be_bytes([h[2], h[3]]))
+            Framing::Dns => (b(0) << 8) | b(1),
+            Framing::Tls => (b(3) << 8) | b(4),
+            Framing::Nbss => ((b(1) & 1) << 16) | (b(2) << 8) | b(3),
+            Framing::SmbDirect => (b(1) << 16) | (b(2) << 8) | b(3),
+            Framing::Kerberos => ((b(0) & 0x7f) << 24) | (b(1) << 16) | (b(2) << 8) | b(3),
+            Framing::Ldap if b(0) == 0x30 => {
+                if b(1) & 0x80 == 0 {
+                    b(1)
+                } else {
+                    h.get(2..).unwrap_or(&[]).iter().fold(0u32, |acc, &x| {
+                        acc.checked_mul(256).map_or(u32::MAX, |v| v | u32::from(x))
+                    })
+                }
             }
-            Framing::SmbDirect => u32::from_be_bytes([0, h[1], h[2], h[3]]),
+            Framing::Ldap => (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3),
             Framing::Http => 0,
         }
     }
@@ -95,10 +117,28 @@ impl Framing {
     /// Whether the byte(s) at a boundary can start a PDU.
     fn can_start(self, first: u8, second: Option<u8>) -> bool {
         match self {
-            Framing::Dns | Framing::Http => true,
+            Framing::Dns | Framing::Http | Framing::Kerberos => true,
+            // A BER SEQUENCE with a definite length of at most 4 bytes, or a SASL buffer.
+            Framing::Ldap => match first {
+                0x30 => second.is_none_or(|l| l != 0x80 && l <= 0x84),
+                0x00 => true,
+                _ => false,
+            },
             Framing::Tls => (20..=24).contains(&first) && second.is_none_or(|b| b == 3),
             Framing::Nbss => matches!(first, 0x00 | 0x81..=0x85),
             Framing::SmbDirect => first == 0,
+        }
+    }
+
+    /// How many first bytes of a PDU are kept (for the fields read from it), given its
+    /// header so far.
+    fn head_cap(self, h: &[u8]) -> usize {
+        match self {
+            Framing::Dns => 512,
+            // Only a handshake record can hold a ClientHello (server name).
+            Framing::Tls if h.first() == Some(&22) => HEAD_MAX,
+            Framing::Nbss | Framing::SmbDirect => 8,
+            _ => 0,
         }
     }
 
@@ -169,7 +209,7 @@ struct Stream {
     /// Where the parser is in sequence space.
     parse_at: u32,
     /// Header bytes of a length-prefixed PDU seen so far at a boundary.
-    hdr: [u8; 5],
+    hdr: [u8; 8],
     hdr_have: u8,
     /// Body bytes of the current length-prefixed PDU not parsed yet.
     need: u32,
@@ -186,6 +226,8 @@ struct Stream {
     seen_request: bool,
     /// HTTP: the last request seen in this direction was HEAD.
     last_head: bool,
+    /// HTTP: the first line held back (not a message start) has a colon so far.
+    line_colon: bool,
 }
 
 impl Stream {
@@ -194,7 +236,7 @@ impl Stream {
             framing,
             max_next: None,
             parse_at: 0,
-            hdr: [0; 5],
+            hdr: [0; 8],
             hdr_have: 0,
             need: 0,
             holes: Vec::new(),
@@ -204,6 +246,7 @@ impl Stream {
             http: Http::default(),
             seen_request: false,
             last_head: false,
+            line_colon: false,
         }
     }
 
@@ -214,9 +257,7 @@ impl Stream {
         self.holes.clear();
         self.head.clear();
         self.line.clear();
-        self.http = Http {
-            ..Http::default()
-        };
+        self.http = Http { ..Http::default() };
         if self.head.capacity() > HEAD_MAX * 2 {
             self.head.shrink_to(HEAD_MAX);
         }
@@ -358,9 +399,7 @@ impl StreamTable {
         } else {
             (false, false)
         };
-        let st = self
-            .table
-            .get_or_insert_with(key, || Stream::new(framing));
+        let st = self.table.get_or_insert_with(key, || Stream::new(framing));
         let mut out = Out {
             p: Progress::default(),
             done: &mut self.done,
@@ -462,9 +501,11 @@ fn complete(st: &mut Stream, out: &mut Out<'_>) {
     st.head.clear();
 }
 
-fn keep(head: &mut Vec<u8>, bytes: &[u8]) {
-    let room = HEAD_MAX.saturating_sub(head.len());
-    head.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+fn keep(head: &mut Vec<u8>, cap: usize, bytes: &[u8]) {
+    let room = cap.saturating_sub(head.len());
+    if room > 0 {
+        head.extend_from_slice(bytes.get(..room).unwrap_or(bytes));
+    }
 }
 
 fn feed(st: &mut Stream, data: &[u8], seg_len: u32, fin: bool, out: &mut Out<'_>) {
@@ -472,12 +513,12 @@ fn feed(st: &mut Stream, data: &[u8], seg_len: u32, fin: bool, out: &mut Out<'_>
     if st.framing == Framing::Http {
         return feed_http(st, data, fin, out);
     }
-    let hl = st.framing.header_len();
     let mut pos = 0usize;
     while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
         if st.need > 0 {
             let take = (st.need as usize).min(rest.len());
-            keep(&mut st.head, rest.get(..take).unwrap_or(rest));
+            let cap = st.framing.head_cap(&st.hdr);
+            keep(&mut st.head, cap, rest.get(..take).unwrap_or(rest));
             st.need -= take as u32;
             pos += take;
             if st.need == 0 {
@@ -498,15 +539,24 @@ fn feed(st: &mut Stream, data: &[u8], seg_len: u32, fin: bool, out: &mut Out<'_>
         if let (Some(slot), Some(&b)) = (st.hdr.get_mut(usize::from(st.hdr_have)), rest.first()) {
             *slot = b;
         }
-        keep(&mut st.head, rest.get(..1).unwrap_or(&[]));
         st.hdr_have += 1;
+        let cap = st
+            .framing
+            .head_cap(st.hdr.get(..usize::from(st.hdr_have)).unwrap_or(&[]));
+        keep(&mut st.head, cap, rest.get(..1).unwrap_or(&[]));
         pos += 1;
-        if usize::from(st.hdr_have) == hl {
+        let have = st.hdr.get(..usize::from(st.hdr_have)).unwrap_or(&[]);
+        if st.framing.header_len(have) == Some(usize::from(st.hdr_have)) {
+            st.need = st.framing.body_len(have);
             st.hdr_have = 0;
-            st.need = st.framing.body_len(&st.hdr);
             if st.need == 0 {
                 complete(st, out);
             }
+        } else if usize::from(st.hdr_have) >= st.hdr.len() {
+            // Not a header after all: lose the boundary.
+            st.resync();
+            out.p.continuation = true;
+            return;
         }
     }
     if st.hdr_have == 0 && st.need == 0 {
@@ -517,9 +567,28 @@ fn feed(st: &mut Stream, data: &[u8], seg_len: u32, fin: bool, out: &mut Out<'_>
 
 fn looks_http_start(p: &[u8]) -> bool {
     const STARTS: &[&[u8]] = &[
-        b"GET ", b"POST ", b"HEAD ", b"PUT ", b"DELETE ", b"OPTIONS ", b"CONNECT ", b"PATCH ",
-        b"TRACE ", b"HTTP/1.", b"PROPFIND ", b"PROPPATCH ", b"MKCOL ", b"COPY ", b"MOVE ",
-        b"LOCK ", b"UNLOCK ", b"SEARCH ", b"REPORT ", b"NOTIFY ", b"M-SEARCH ", b"SUBSCRIBE ",
+        b"GET ",
+        b"POST ",
+        b"HEAD ",
+        b"PUT ",
+        b"DELETE ",
+        b"OPTIONS ",
+        b"CONNECT ",
+        b"PATCH ",
+        b"TRACE ",
+        b"HTTP/1.",
+        b"PROPFIND ",
+        b"PROPPATCH ",
+        b"MKCOL ",
+        b"COPY ",
+        b"MOVE ",
+        b"LOCK ",
+        b"UNLOCK ",
+        b"SEARCH ",
+        b"REPORT ",
+        b"NOTIFY ",
+        b"M-SEARCH ",
+        b"SUBSCRIBE ",
         b"UNSUBSCRIBE ",
     ];
     STARTS.iter().any(|s| p.starts_with(s))
@@ -530,8 +599,7 @@ fn feed_http(st: &mut Stream, data: &[u8], fin: bool, out: &mut Out<'_>) {
     while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
         match st.http.phase {
             HttpPhase::Idle | HttpPhase::LineWait => {
-                if st.http.phase == HttpPhase::Idle && rest.len() > 3 && rest.starts_with(b"\r\n")
-                {
+                if st.http.phase == HttpPhase::Idle && rest.len() > 3 && rest.starts_with(b"\r\n") {
                     // Empty lines before a message are ignored.
                     pos += 2;
                     continue;
@@ -543,12 +611,21 @@ fn feed_http(st: &mut Stream, data: &[u8], fin: bool, out: &mut Out<'_>) {
                     return;
                 }
                 if st.http.phase == HttpPhase::LineWait || !looks_http_start(rest) {
-                    // Not a message start: shown as a continuation once a line ends.
-                    if rest.contains(&b'\n') {
-                        st.http.phase = HttpPhase::Idle;
-                        out.p.continuation = true;
-                    } else {
-                        st.http.phase = HttpPhase::LineWait;
+                    // Not a message start. Once a line ends, Wireshark shows it as HTTP if
+                    // the conversation has had a request, or if that line looks like a
+                    // header (has a colon).
+                    match rest.iter().position(|&b| b == b'\n') {
+                        Some(i) => {
+                            let line = rest.get(..i).unwrap_or(rest);
+                            let colon = st.line_colon || line.contains(&b':');
+                            st.http.phase = HttpPhase::Idle;
+                            st.line_colon = false;
+                            out.p.continuation |= colon || st.seen_request || out.peer_request;
+                        }
+                        None => {
+                            st.line_colon |= rest.contains(&b':');
+                            st.http.phase = HttpPhase::LineWait;
+                        }
                     }
                     return;
                 }
@@ -563,7 +640,6 @@ fn feed_http(st: &mut Stream, data: &[u8], fin: bool, out: &mut Out<'_>) {
             }
             HttpPhase::Body(n) | HttpPhase::ChunkData(n) => {
                 let take = n.min(rest.len() as u64) as usize;
-                keep(&mut st.head, rest.get(..take).unwrap_or(rest));
                 pos += take;
                 let left = n - take as u64;
                 st.http.phase = match (st.http.phase, left) {
@@ -577,20 +653,22 @@ fn feed_http(st: &mut Stream, data: &[u8], fin: bool, out: &mut Out<'_>) {
                     (_, l) => HttpPhase::ChunkData(l),
                 };
             }
-            HttpPhase::UntilClose => {
-                keep(&mut st.head, rest);
-                pos = data.len();
-            }
+            HttpPhase::UntilClose => pos = data.len(),
             HttpPhase::Headers | HttpPhase::ChunkSize | HttpPhase::Trailer => {
                 let (chunk, ended) = match rest.iter().position(|&b| b == b'\n') {
                     Some(i) => (rest.get(..i).unwrap_or(rest), true),
                     None => (rest, false),
                 };
                 let used = chunk.len() + usize::from(ended);
-                keep(&mut st.head, rest.get(..used).unwrap_or(rest));
-                let room = LINE_MAX.saturating_sub(st.line.len());
-                st.line.extend_from_slice(chunk.get(..room).unwrap_or(chunk));
                 pos += used;
+                if ended && st.line.is_empty() {
+                    // The whole line is in this segment: parse it in place.
+                    http_line(st, chunk.strip_suffix(b"\r").unwrap_or(chunk), out);
+                    continue;
+                }
+                let room = LINE_MAX.saturating_sub(st.line.len());
+                st.line
+                    .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
                 if ended {
                     let mut line = std::mem::take(&mut st.line);
                     let text = line.strip_suffix(b"\r").unwrap_or(&line);
@@ -611,7 +689,11 @@ fn http_line(st: &mut Stream, line: &[u8], out: &mut Out<'_>) {
     let h = &mut st.http;
     match h.phase {
         HttpPhase::ChunkSize => {
-            let digits = line.split(|&b| b == b';').next().unwrap_or(&[]).trim_ascii();
+            let digits = line
+                .split(|&b| b == b';')
+                .next()
+                .unwrap_or(&[])
+                .trim_ascii();
             let size = std::str::from_utf8(digits)
                 .ok()
                 .and_then(|s| u64::from_str_radix(s, 16).ok());
@@ -626,11 +708,9 @@ fn http_line(st: &mut Stream, line: &[u8], out: &mut Out<'_>) {
                 }
             }
         }
-        HttpPhase::Trailer => {
-            if line.is_empty() {
-                h.phase = HttpPhase::Idle;
-                complete(st, out);
-            }
+        HttpPhase::Trailer if line.is_empty() => {
+            h.phase = HttpPhase::Idle;
+            complete(st, out);
         }
         HttpPhase::Headers if h.first_line => {
             h.first_line = false;

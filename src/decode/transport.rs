@@ -19,9 +19,13 @@ impl Walk<'_> {
             Ok(h) => h,
             Err(_) => {
                 // Options cut short: the fixed fields are still good when the data offset is.
-                if let (Some(seq), Some(ack), Some(off), Some(fl), Some(win)) =
-                    (be32(d, 4), be32(d, 8), u8_at(d, 12), u8_at(d, 13), be16(d, 14))
-                {
+                if let (Some(seq), Some(ack), Some(off), Some(fl), Some(win)) = (
+                    be32(d, 4),
+                    be32(d, 8),
+                    u8_at(d, 12),
+                    u8_at(d, 13),
+                    be16(d, 14),
+                ) {
                     let hl = u32::from(off >> 4) * 4;
                     if hl >= 20 && self.live() {
                         self.rec.tcp = Some(TcpInfo {
@@ -81,8 +85,9 @@ impl Walk<'_> {
             return self.damaged(Layer::Transport);
         }
         let payload = prefix(rest(d, 8), (ulen - 8) as usize);
-        // Wireshark skips the payload of a quoted datagram when none of it was quoted.
-        if !self.live() && payload.is_empty() {
+        // No payload, no application protocol (as in Wireshark, also for a quoted datagram
+        // whose payload was not quoted).
+        if payload.is_empty() {
             return;
         }
         self.udp_app(sport, dport, payload);

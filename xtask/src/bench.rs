@@ -122,10 +122,9 @@ pub fn run(root: &Path, file: Option<&String>) -> Result<()> {
             );
         }
     }
-    let mut ours_sorted = ours.clone();
-    ours_sorted.sort_by_key(|m| m.wall);
-    let ours_best = ours_sorted.first().cloned();
-    let ours_median = ours_sorted.get(ours_sorted.len() / 2).cloned();
+    ours.sort_by_key(|m| m.wall);
+    let ours_best = ours.first().cloned();
+    let ours_median = ours.get(ours.len() / 2).cloned();
 
     let tshark = if !with_tshark {
         eprintln!("bench: tshark skipped (PCAPSCOPE_BENCH_TSHARK=0)");

@@ -5,17 +5,27 @@ use std::path::PathBuf;
 
 mod bench;
 mod fixtures;
+mod sample;
 mod test;
+mod web;
+
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench [FILE]|fixtures>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = project_root();
     match args.first().map(String::as_str) {
-        Some("fixtures") => fixtures::run(&root.join("fixtures")),
+        Some("fixtures") => {
+            fixtures::run(&root.join("fixtures"))?;
+            sample::run(&root.join("www/sample.pcapng"))
+        }
+        Some("sample") => sample::run(&root.join("www/sample.pcapng")),
         Some("bench") => bench::run(&root, args.get(1)),
         Some("test") => test::run(&root),
-        Some(other) => bail!("unknown xtask command `{other}` (try: fixtures)"),
-        None => bail!("usage: cargo xtask <fixtures>"),
+        Some("dist") => web::dist(&root),
+        Some("serve") => web::serve(&root),
+        Some(other) => bail!("unknown xtask command `{other}` ({USAGE})"),
+        None => bail!("{USAGE}"),
     }
 }
 

@@ -1,0 +1,595 @@
+//! The page's main thread: owns the view. It starts a worker per file, shows progress, fills the
+//! summary cards from each snapshot and draws the charts with plotters on `<canvas>`.
+//!
+//! Everything the page shows comes from snapshots computed (and tested natively) by the engine;
+//! this file only moves them onto the screen. Strings are inserted with `textContent`, never as
+//! HTML.
+
+use super::messages::{FileInfo, FromWorker, ToWorker};
+use crate::render::{self, Chart, ChartLayout, ChartOptions, Theme};
+use crate::report::epoch_seconds;
+use crate::stats::Snapshot;
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use serde::Serialize;
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Document, DragEvent, Element, ErrorEvent, Event, File, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+    MessageEvent, MouseEvent, Window, Worker, WorkerOptions, WorkerType,
+};
+
+/// Redraw the charts at most this often while a file is read (ms): drawing all six takes a
+/// few ms, and the reading progress needs no more than a few frames per second.
+const REDRAW_MS: f64 = 250.0;
+
+/// The analysis state shown in `[data-testid=status]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Idle,
+    Loading,
+    Done,
+    Error,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Idle => "idle",
+            State::Loading => "loading",
+            State::Done => "done",
+            State::Error => "error",
+        }
+    }
+}
+
+type Handler<T> = Closure<dyn FnMut(T)>;
+
+/// A running worker and the handlers that must live as long as it does.
+struct Job {
+    worker: Worker,
+    _on_message: Handler<MessageEvent>,
+    _on_error: Handler<ErrorEvent>,
+    /// The file, posted once the worker says Ready.
+    file: Option<File>,
+    name: String,
+    size: f64,
+    bytes_read: u64,
+}
+
+struct App {
+    window: Window,
+    doc: Document,
+    job: Option<Job>,
+    info: Option<FileInfo>,
+    snapshot: Option<Snapshot>,
+    layouts: Vec<(Chart, ChartLayout)>,
+    dark: Option<bool>,
+    last_draw: f64,
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+}
+
+fn with_app<T>(f: impl FnOnce(&mut App) -> T) -> Option<T> {
+    APP.with(|a| a.try_borrow_mut().ok().and_then(|mut a| a.as_mut().map(f)))
+}
+
+fn by_test_id(doc: &Document, id: &str) -> Option<HtmlElement> {
+    doc.query_selector(&format!("[data-testid={id}]")).ok().flatten().and_then(|e| e.dyn_into().ok())
+}
+
+fn set_text(el: &Element, text: &str) {
+    el.set_text_content(Some(text));
+}
+
+fn now(window: &Window) -> f64 {
+    window.performance().map_or(0.0, |p| p.now())
+}
+
+/// Groups digits by thousands.
+fn thousands(n: u64) -> String {
+    render::format::thousands(n)
+}
+
+impl App {
+    fn set_state(&self, state: State) {
+        if let Some(s) = by_test_id(&self.doc, "status") {
+            let _ = s.set_attribute("data-state", state.as_str());
+        }
+        if let Some(b) = self.doc.body() {
+            let _ = b.set_attribute("data-state", state.as_str());
+        }
+    }
+
+    fn set_status_text(&self, text: &str) {
+        if let Some(el) = self.doc.get_element_by_id("status-text") {
+            set_text(&el, text);
+        }
+    }
+
+    fn show_error(&self, text: Option<&str>) {
+        if let Some(el) = by_test_id(&self.doc, "error") {
+            match text {
+                Some(t) => {
+                    set_text(&el, t);
+                    el.set_hidden(false);
+                }
+                None => {
+                    set_text(&el, "");
+                    el.set_hidden(true);
+                }
+            }
+        }
+    }
+
+    fn set_progress(&self, fraction: f64) {
+        if let Some(p) = by_test_id(&self.doc, "progress") {
+            let f = fraction.clamp(0.0, 1.0);
+            let _ = p.set_attribute("data-value", &format!("{f:.4}"));
+            let _ = p.set_attribute("aria-valuenow", &format!("{:.0}", f * 100.0));
+            if let Some(bar) = p.first_element_child().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                let _ = bar.style().set_property("width", &format!("{:.2}%", f * 100.0));
+            }
+        }
+    }
+
+    fn dark(&self) -> bool {
+        if let Some(d) = self.dark {
+            return d;
+        }
+        self.window
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches())
+    }
+
+    /// Starts analyzing `file` in a fresh worker; any running analysis is cancelled at once.
+    fn open(&mut self, file: File) {
+        self.cancel();
+        let name = file.name();
+        let size = file.size();
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Classic);
+        let worker = match Worker::new_with_options("./worker_loader.js", &opts) {
+            Ok(w) => w,
+            Err(e) => {
+                self.fail(&format!("cannot start the analysis worker: {e:?}"));
+                return;
+            }
+        };
+        let on_message = Handler::<MessageEvent>::new(|ev: MessageEvent| {
+            let ser = serde_wasm_bindgen::from_value::<FromWorker>(ev.data());
+            match ser {
+                Ok(msg) => {
+                    with_app(|app| app.on_worker_message(msg));
+                }
+                Err(e) => web_sys::console::error_1(&format!("pcapscope: bad worker message: {e}").into()),
+            }
+        });
+        let on_error = Handler::<ErrorEvent>::new(|ev: ErrorEvent| {
+            ev.prevent_default();
+            let msg = ev.message();
+            with_app(|app| app.on_worker_crash(&msg));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        self.info = None;
+        self.snapshot = None;
+        self.layouts.clear();
+        self.show_error(None);
+        self.set_progress(0.0);
+        self.set_state(State::Loading);
+        self.set_status_text(&format!("Reading {name} …"));
+        self.set_file_label(&name, None);
+        self.job = Some(Job {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+            file: Some(file),
+            name,
+            size,
+            bytes_read: 0,
+        });
+        self.render_summary();
+        self.draw_charts();
+    }
+
+    /// Stops the running analysis, if any, keeping what is on screen.
+    fn cancel(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.worker.terminate();
+        }
+    }
+
+    fn fail(&mut self, text: &str) {
+        self.cancel();
+        self.set_state(State::Error);
+        self.set_status_text("Stopped");
+        self.show_error(Some(text));
+    }
+
+    fn on_worker_crash(&mut self, message: &str) {
+        let (name, at) = match &self.job {
+            Some(j) => (j.name.clone(), j.bytes_read),
+            None => (String::new(), 0),
+        };
+        self.fail(&format!("The analysis of {name} stopped at byte {} ({message}).", thousands(at)));
+    }
+
+    fn on_worker_message(&mut self, msg: FromWorker) {
+        match msg {
+            FromWorker::Ready => {
+                let Some(job) = self.job.as_mut() else { return };
+                let Some(file) = job.file.take() else { return };
+                let envelope = js_sys::Object::new();
+                let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+                let msg = ToWorker::Open { name: job.name.clone() }.serialize(&ser).unwrap_or(JsValue::NULL);
+                let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &msg);
+                let _ = js_sys::Reflect::set(&envelope, &"file".into(), &file);
+                if let Err(e) = job.worker.post_message(&envelope) {
+                    self.fail(&format!("cannot hand the file to the worker: {e:?}"));
+                }
+            }
+            FromWorker::Progress { info, bytes_read, packets, snapshot } => {
+                let Some(job) = self.job.as_mut() else { return };
+                job.bytes_read = bytes_read;
+                let fraction = if job.size > 0.0 { bytes_read as f64 / job.size } else { 0.0 };
+                let text = format!(
+                    "Reading {} … {} of {}, {} packets",
+                    job.name,
+                    render::format::bytes(bytes_read),
+                    render::format::bytes(job.size as u64),
+                    thousands(packets)
+                );
+                self.set_progress(fraction);
+                self.set_status_text(&text);
+                self.info = Some(info);
+                self.snapshot = Some(*snapshot);
+                self.render_summary();
+                let t = now(&self.window);
+                if t - self.last_draw >= REDRAW_MS {
+                    self.draw_charts();
+                }
+            }
+            FromWorker::Done { info, snapshot, damage, elapsed_ms } => {
+                let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+                // The worker stays alive: later views (packet table, filters) ask it for more.
+                self.set_progress(1.0);
+                self.info = Some(info);
+                self.snapshot = Some(*snapshot);
+                self.render_summary();
+                self.draw_charts();
+                let packets = self.snapshot.as_ref().map_or(0, |s| s.summary.packets);
+                match damage {
+                    Some(d) => {
+                        self.set_state(State::Error);
+                        self.set_status_text(&format!("Read {} packets of {name} before the damage", thousands(packets)));
+                        self.show_error(Some(&format!(
+                            "{name} is damaged: reading stopped at byte {} (frame {}): {}. The {} packets before it are shown.",
+                            thousands(d.offset),
+                            thousands(d.frame),
+                            d.message,
+                            thousands(packets)
+                        )));
+                    }
+                    None => {
+                        self.set_state(State::Done);
+                        self.set_status_text(&format!(
+                            "Read {name}: {} packets in {:.0} ms",
+                            thousands(packets),
+                            elapsed_ms
+                        ));
+                    }
+                }
+            }
+            FromWorker::NotACapture { message } => {
+                let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+                self.fail(&format!("{name} cannot be analyzed: {message}."));
+            }
+            FromWorker::Crashed { message, bytes_read } => {
+                if let Some(j) = self.job.as_mut() {
+                    j.bytes_read = bytes_read;
+                }
+                self.on_worker_crash(&message);
+            }
+        }
+    }
+
+    fn set_file_label(&self, name: &str, info: Option<&FileInfo>) {
+        if let Some(el) = self.doc.get_element_by_id("file-name") {
+            set_text(&el, name);
+            let _ = el.set_attribute("title", name);
+        }
+        if let Some(el) = self.doc.get_element_by_id("file-format") {
+            let text = match info {
+                Some(i) => format!("{}{}", i.format.as_str(), if i.gzip { " (gzip)" } else { "" }),
+                None => String::new(),
+            };
+            set_text(&el, &text);
+        }
+    }
+
+    fn set_metric(&self, name: &str, value: Option<String>, text: &str) {
+        let Ok(Some(el)) = self.doc.query_selector(&format!("[data-metric={name}]")) else { return };
+        match value {
+            Some(v) => {
+                let _ = el.set_attribute("data-value", &v);
+            }
+            None => {
+                let _ = el.remove_attribute("data-value");
+            }
+        }
+        if let Ok(Some(v)) = el.query_selector(".value") {
+            set_text(&v, text);
+        }
+    }
+
+    fn render_summary(&self) {
+        let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+        self.set_file_label(&name, self.info.as_ref());
+        let Some(s) = self.snapshot.as_ref() else {
+            for m in ["packets", "bytes", "duration", "format", "links", "bitrate", "pktrate", "first", "last"] {
+                self.set_metric(m, None, "–");
+            }
+            return;
+        };
+        let sum = &s.summary;
+        let secs = sum.duration_ns() as f64 / 1e9;
+        self.set_metric("packets", Some(sum.packets.to_string()), &thousands(sum.packets));
+        self.set_metric("bytes", Some(sum.bytes.to_string()), &render::format::bytes(sum.bytes));
+        self.set_metric("duration", Some(format!("{secs}")), &render::format::duration(sum.duration_ns()));
+        if let Some(i) = &self.info {
+            let f = format!("{}{}", i.format.as_str(), if i.gzip { " (gzip)" } else { "" });
+            self.set_metric("format", Some(i.format.as_str().to_string()), &f);
+            let links: Vec<String> = i.link_types.iter().map(|l| render::format::link_type_name(*l)).collect();
+            let v: Vec<String> = i.link_types.iter().map(|l| l.to_string()).collect();
+            self.set_metric("links", Some(v.join(",")), &links.join(", "));
+        }
+        if secs > 0.0 {
+            let bps = sum.bytes as f64 * 8.0 / secs;
+            self.set_metric("bitrate", Some(format!("{bps}")), &render::format::bit_rate(bps));
+            let pps = sum.packets as f64 / secs;
+            self.set_metric("pktrate", Some(format!("{pps}")), &render::format::decimal(pps));
+        } else {
+            self.set_metric("bitrate", None, "–");
+            self.set_metric("pktrate", None, "–");
+        }
+        let tz = tz_offset_s();
+        for (metric, ns) in [("first", sum.first_ns), ("last", sum.last_ns)] {
+            match ns {
+                Some(ns) => {
+                    self.set_metric(metric, Some(epoch_seconds(ns)), &render::format::date_time(ns, tz));
+                }
+                None => self.set_metric(metric, None, "–"),
+            }
+        }
+    }
+
+    fn chart_options(&self, dpr: f64) -> ChartOptions {
+        ChartOptions {
+            theme: if self.dark() { Theme::dark() } else { Theme::light() },
+            tz_offset_s: tz_offset_s(),
+            top_n: 10,
+            dpr,
+        }
+    }
+
+    /// Draws every chart from the latest snapshot, at the device pixel ratio.
+    fn draw_charts(&mut self) {
+        self.last_draw = now(&self.window);
+        let empty = Snapshot::default();
+        let snap = self.snapshot.clone().unwrap_or(empty);
+        let dpr = self.window.device_pixel_ratio().max(1.0);
+        let opts = self.chart_options(dpr);
+        self.layouts.clear();
+        for chart in Chart::ALL {
+            let Ok(Some(el)) = self.doc.query_selector(&format!("canvas[data-chart={}]", chart.name())) else {
+                continue;
+            };
+            let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else { continue };
+            let w = (f64::from(canvas.client_width()) * dpr).round().max(1.0) as u32;
+            let h = (f64::from(canvas.client_height()) * dpr).round().max(1.0) as u32;
+            if canvas.width() != w || canvas.height() != h {
+                canvas.set_width(w);
+                canvas.set_height(h);
+            }
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else { continue };
+            let area = backend.into_drawing_area();
+            match render::draw(*chart, &area, &snap, &opts) {
+                Ok(layout) => {
+                    let _ = area.present();
+                    self.layouts.push((*chart, layout));
+                    let n = canvas.get_attribute("data-drawn").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                    let _ = canvas.set_attribute("data-drawn", &(n + 1).to_string());
+                    let _ = canvas.set_attribute("aria-label", &render::text_alternative(*chart, &snap));
+                }
+                Err(e) => web_sys::console::error_1(&format!("pcapscope: drawing {} failed: {e}", chart.name()).into()),
+            }
+        }
+    }
+
+    fn hover(&self, canvas: &HtmlCanvasElement, ev: &MouseEvent) {
+        let Some(tip) = self.doc.get_element_by_id("tooltip").and_then(|e| e.dyn_into::<HtmlElement>().ok()) else {
+            return;
+        };
+        let name = canvas.get_attribute("data-chart").unwrap_or_default();
+        let dpr = self.window.device_pixel_ratio().max(1.0);
+        let (x, y) = (f64::from(ev.offset_x()) * dpr, f64::from(ev.offset_y()) * dpr);
+        let hit = self
+            .layouts
+            .iter()
+            .find(|(c, _)| c.name() == name)
+            .and_then(|(_, l)| l.hit(x, y));
+        match hit {
+            Some(region) => {
+                set_text(&tip, &region.label);
+                tip.set_hidden(false);
+                let style = tip.style();
+                let _ = style.set_property("left", &format!("{}px", ev.page_x() + 14));
+                let _ = style.set_property("top", &format!("{}px", ev.page_y() + 14));
+            }
+            None => tip.set_hidden(true),
+        }
+    }
+}
+
+/// The browser's offset from UTC, in seconds (east positive).
+fn tz_offset_s() -> i32 {
+    (-js_sys::Date::new_0().get_timezone_offset() * 60.0) as i32
+}
+
+fn listen<T: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, f: impl FnMut(T) + 'static) {
+    let handler = Closure::<dyn FnMut(T)>::new(f);
+    let _ = target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+    // Page-lifetime listeners: the page never removes them.
+    handler.forget();
+}
+
+fn open_sample() {
+    let Some(window) = web_sys::window() else { return };
+    let promise = window.fetch_with_str("./sample.pcapng");
+    let done = Closure::<dyn FnMut(JsValue)>::new(|resp: JsValue| {
+        let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return };
+        let Ok(blob_promise) = resp.blob() else { return };
+        let got_blob = Closure::<dyn FnMut(JsValue)>::new(|blob: JsValue| {
+            let parts = js_sys::Array::of1(&blob);
+            if let Ok(file) = File::new_with_blob_sequence(&parts, "sample.pcapng") {
+                with_app(|app| app.open(file));
+            }
+        });
+        let _ = blob_promise.then(&got_blob);
+        got_blob.forget();
+    });
+    let failed = Closure::<dyn FnMut(JsValue)>::new(|e: JsValue| {
+        with_app(|app| app.fail(&format!("cannot load the sample capture: {e:?}")));
+    });
+    let _ = promise.then(&done).catch(&failed);
+    done.forget();
+    failed.forget();
+}
+
+/// The page's entry point.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("pcapscope: {info}").into());
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(el) = by_test_id(&doc, "error") {
+                set_text(&el, &format!("The page stopped working: {info}. Reload to continue."));
+                el.set_hidden(false);
+            }
+        }
+    }));
+    let Some(window) = web_sys::window() else { return };
+    let Some(doc) = window.document() else { return };
+    let app = App { window: window.clone(), doc: doc.clone(), job: None, info: None, snapshot: None, layouts: Vec::new(), dark: None, last_draw: 0.0 };
+    app.set_state(State::Idle);
+    app.render_summary();
+    APP.with(|a| *a.borrow_mut() = Some(app));
+    with_app(|app| app.draw_charts());
+
+    if let Some(input) = doc
+        .query_selector("input[data-testid=file-input]")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    {
+        let inp = input.clone();
+        listen(&input, "change", move |_: Event| {
+            if let Some(file) = inp.files().and_then(|l| l.get(0)) {
+                with_app(|app| app.open(file));
+            }
+            // Let the same file be chosen again.
+            inp.set_value("");
+        });
+    }
+    if let Some(b) = by_test_id(&doc, "sample") {
+        listen(&b, "click", |_: Event| open_sample());
+    }
+    if let Some(b) = by_test_id(&doc, "cancel") {
+        listen(&b, "click", |_: Event| {
+            with_app(|app| {
+                if app.job.is_some() {
+                    app.cancel();
+                    app.set_state(State::Idle);
+                    app.set_status_text("Cancelled");
+                }
+            });
+        });
+    }
+    if let Some(b) = doc.get_element_by_id("theme") {
+        listen(&b, "click", |_: Event| {
+            with_app(|app| {
+                let dark = !app.dark();
+                app.dark = Some(dark);
+                if let Some(root) = app.doc.document_element() {
+                    let _ = root.set_attribute("data-theme", if dark { "dark" } else { "light" });
+                }
+                app.draw_charts();
+            });
+        });
+    }
+    if let Ok(Some(mq)) = window.match_media("(prefers-color-scheme: dark)") {
+        listen(&mq, "change", |_: Event| {
+            with_app(|app| {
+                if app.dark.is_none() {
+                    app.draw_charts();
+                }
+            });
+        });
+    }
+
+    // Drag and drop anywhere on the page lands in the same place as the picker.
+    let body: web_sys::EventTarget = window.clone().into();
+    listen(&body, "dragover", |ev: DragEvent| {
+        ev.prevent_default();
+        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = b.class_list().add_1("dragging");
+        }
+    });
+    listen(&body, "dragleave", |_: DragEvent| {
+        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = b.class_list().remove_1("dragging");
+        }
+    });
+    listen(&body, "drop", |ev: DragEvent| {
+        ev.prevent_default();
+        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = b.class_list().remove_1("dragging");
+        }
+        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) {
+            with_app(|app| app.open(file));
+        }
+    });
+
+    // Charts: hover readout, and redraw on resize at the device pixel ratio.
+    for chart in Chart::ALL {
+        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name())) else { continue };
+        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else { continue };
+        let c = canvas.clone();
+        listen(&canvas, "mousemove", move |ev: MouseEvent| {
+            with_app(|app| app.hover(&c, &ev));
+        });
+        listen(&canvas, "mouseleave", |_: MouseEvent| {
+            if let Some(t) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("tooltip"))
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                t.set_hidden(true);
+            }
+        });
+    }
+    let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(|_entries: js_sys::Array| {
+        with_app(|app| app.draw_charts());
+    });
+    if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+        if let Some(grid) = doc.get_element_by_id("charts") {
+            observer.observe(&grid);
+        }
+    }
+    on_resize.forget();
+}

@@ -1,0 +1,107 @@
+//! Messages between the page (main thread) and its worker: one enum each way, serialized with
+//! serde-wasm-bindgen (64-bit numbers as BigInt, so nanosecond times survive).
+//!
+//! The `File` to analyze cannot be serialized: the page posts `{ msg, file }`, where `msg` is a
+//! serialized [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy).
+
+use crate::capture::{Format, LinkType};
+use crate::stats::Snapshot;
+use serde::{Deserialize, Serialize};
+
+/// Rows kept in each top-N table of a snapshot sent to the page.
+pub const SNAPSHOT_TOP: usize = 50;
+
+/// From the page to the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Analyze the `File` posted beside this message.
+    Open {
+        /// The file's name, for messages.
+        name: String,
+    },
+}
+
+/// Where reading stopped early.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Damage {
+    /// Byte offset of the damaged record or block (in the decompressed stream for gzip).
+    pub offset: u64,
+    /// Number of the first frame that could not be read.
+    pub frame: u64,
+    /// What went wrong, for people.
+    pub message: String,
+}
+
+/// What the file is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileInfo {
+    /// Container format.
+    pub format: Format,
+    /// Whether it was gzip-compressed.
+    pub gzip: bool,
+    /// Link types declared, in order of first appearance.
+    pub link_types: Vec<LinkType>,
+    /// Size of the file in bytes.
+    pub size: u64,
+}
+
+/// From the worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker's Wasm is initialised; messages sent before this are lost.
+    Ready,
+    /// Reading is under way.
+    Progress {
+        /// What the file is (known after its header).
+        info: FileInfo,
+        /// Bytes of the file read so far.
+        bytes_read: u64,
+        /// Frames read so far.
+        packets: u64,
+        /// The aggregates so far.
+        snapshot: Box<Snapshot>,
+    },
+    /// Reading ended: at the end of the file, or at damage (`damage`), keeping all before it.
+    Done {
+        /// What the file is.
+        info: FileInfo,
+        /// The final aggregates.
+        snapshot: Box<Snapshot>,
+        /// Where reading stopped early, if it did.
+        damage: Option<Damage>,
+        /// Time the analysis took, ms.
+        elapsed_ms: f64,
+    },
+    /// The file is not a capture (or could not be read at all).
+    NotACapture {
+        /// Why, for people.
+        message: String,
+    },
+    /// The analysis itself failed (a bug): the page shows where it stopped.
+    Crashed {
+        /// The panic message.
+        message: String,
+        /// Bytes of the file read when it happened.
+        bytes_read: u64,
+    },
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_through_serde() {
+        let m = FromWorker::Done {
+            info: FileInfo { format: Format::Pcapng, gzip: false, link_types: vec![1, 113], size: 10 },
+            snapshot: Box::default(),
+            damage: Some(Damage { offset: 1234, frame: 7, message: "cut short".into() }),
+            elapsed_ms: 1.5,
+        };
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
+        let o = ToWorker::Open { name: "a.pcap".into() };
+        assert_eq!(serde_json::from_str::<ToWorker>(&serde_json::to_string(&o).unwrap()).unwrap(), o);
+    }
+}

@@ -1,0 +1,177 @@
+//! The Web Worker: owns the data. It reads the posted `File` in chunks with `FileReaderSync`
+//! (the file is never held whole), runs the engine over it, and posts progress with a small
+//! snapshot about every 100 ms, then the final snapshot.
+//!
+//! The page cancels an analysis by terminating the worker and starting a new one, which is
+//! immediate whatever the worker is doing.
+
+use super::messages::{Damage, FileInfo, FromWorker, ToWorker, SNAPSHOT_TOP};
+use crate::analyze::{Engine, Options};
+use crate::capture::Reader;
+use serde::Serialize;
+use std::cell::Cell;
+use std::io::{self, Read};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+
+/// Bytes read from the file per `FileReaderSync` call: larger chunks read faster (16 MiB was
+/// 1.2-1.9x faster than 4 MiB here), and memory stays at one chunk.
+const CHUNK: f64 = 16.0 * 1024.0 * 1024.0;
+/// How often progress is posted while reading.
+const PROGRESS_MS: f64 = 100.0;
+/// Frames between two looks at the clock.
+const CLOCK_EVERY: u64 = 4096;
+
+thread_local! {
+    /// Bytes of the file read so far, for the crash report.
+    static BYTES_READ: Cell<u64> = const { Cell::new(0) };
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now() -> f64 {
+    scope().performance().map_or(0.0, |p| p.now())
+}
+
+fn post(msg: &FromWorker) {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+    match msg.serialize(&ser) {
+        Ok(v) => {
+            let _ = scope().post_message(&v);
+        }
+        Err(e) => web_sys::console::error_1(&format!("pcapscope worker: cannot serialize: {e}").into()),
+    }
+}
+
+/// Reads a `File` as a [`Read`], one chunk at a time.
+struct FileSource {
+    file: File,
+    size: f64,
+    pos: f64,
+    reader: FileReaderSync,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl FileSource {
+    fn refill(&mut self) -> io::Result<()> {
+        let end = (self.pos + CHUNK).min(self.size);
+        let blob = self
+            .file
+            .slice_with_f64_and_f64(self.pos, end)
+            .map_err(|e| io::Error::other(format!("cannot slice the file: {e:?}")))?;
+        let buf = self
+            .reader
+            .read_as_array_buffer(&blob)
+            .map_err(|e| io::Error::other(format!("cannot read the file: {e:?}")))?;
+        let arr = js_sys::Uint8Array::new(&buf);
+        self.chunk.resize(arr.length() as usize, 0);
+        arr.copy_to(&mut self.chunk);
+        self.at = 0;
+        self.pos = end;
+        BYTES_READ.with(|b| b.set(end as u64));
+        Ok(())
+    }
+}
+
+impl Read for FileSource {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.at >= self.chunk.len() {
+            if self.pos >= self.size {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let rest = self.chunk.get(self.at..).unwrap_or(&[]);
+        let n = rest.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn analyze_file(file: File) {
+    let started = now();
+    let size = file.size();
+    let source = match FileReaderSync::new() {
+        Ok(reader) => FileSource { file, size, pos: 0.0, reader, chunk: Vec::new(), at: 0 },
+        Err(e) => {
+            post(&FromWorker::NotACapture { message: format!("this browser cannot read files in a worker: {e:?}") });
+            return;
+        }
+    };
+    let mut reader = match Reader::new(source) {
+        Ok(r) => r,
+        Err(e) => {
+            post(&FromWorker::NotACapture { message: e.to_string() });
+            return;
+        }
+    };
+    let info = |r: &Reader<FileSource>| FileInfo {
+        format: r.format(),
+        gzip: r.is_gzip(),
+        link_types: r.link_types().to_vec(),
+        size: size as u64,
+    };
+    let mut engine = Engine::new(Options { index: true, ..Options::default() });
+    let mut packets = 0u64;
+    let mut last_post = now();
+    let damage = loop {
+        match reader.next_frame() {
+            Ok(Some(frame)) => {
+                engine.push(&frame);
+                packets += 1;
+                if packets % CLOCK_EVERY == 0 {
+                    let t = now();
+                    if t - last_post >= PROGRESS_MS {
+                        last_post = t;
+                        post(&FromWorker::Progress {
+                            info: info(&reader),
+                            bytes_read: reader.source_bytes_read(),
+                            packets,
+                            snapshot: Box::new(engine.snapshot(Some(SNAPSHOT_TOP))),
+                        });
+                    }
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(Damage { offset: e.offset, frame: e.frame, message: e.to_string() }),
+        }
+    };
+    post(&FromWorker::Done {
+        info: info(&reader),
+        snapshot: Box::new(engine.snapshot(Some(SNAPSHOT_TOP))),
+        damage,
+        elapsed_ms: now() - started,
+    });
+}
+
+fn on_message(ev: MessageEvent) {
+    let data = ev.data();
+    let msg = js_sys::Reflect::get(&data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
+    let file = js_sys::Reflect::get(&data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
+    match serde_wasm_bindgen::from_value::<ToWorker>(msg) {
+        Ok(ToWorker::Open { name }) => match file.dyn_into::<File>() {
+            Ok(f) => analyze_file(f),
+            Err(_) => post(&FromWorker::NotACapture { message: format!("{name}: no file was posted") }),
+        },
+        Err(e) => web_sys::console::error_1(&format!("pcapscope worker: bad message: {e}").into()),
+    }
+}
+
+/// The worker's entry point: installs the message handler and says Ready.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        post(&FromWorker::Crashed { message: info.to_string(), bytes_read: BYTES_READ.with(Cell::get) });
+    }));
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    // The worker lives as long as the page keeps it; the handler must too.
+    handler.forget();
+    post(&FromWorker::Ready);
+}
