@@ -162,7 +162,8 @@ impl PacketIndex {
         self.dst_port.push(r.dst_port);
         self.protocols.push(r.protocols.0);
         self.ip_proto.push(r.ip_proto);
-        self.tcp_flags.push(r.tcp.map_or(0, |t| (t.flags & 0xff) as u8));
+        self.tcp_flags
+            .push(r.tcp.map_or(0, |t| (t.flags & 0xff) as u8));
     }
 
     /// Entry `i` (0-based; frame number `i + 1`).
@@ -185,7 +186,9 @@ impl PacketIndex {
 
     /// Entries `start..start + count` (clipped to the index).
     pub fn page(&self, start: usize, count: usize) -> Vec<Entry> {
-        (start..start.saturating_add(count).min(self.len())).filter_map(|i| self.get(i)).collect()
+        (start..start.saturating_add(count).min(self.len()))
+            .filter_map(|i| self.get(i))
+            .collect()
     }
 
     /// The record the aggregates need, rebuilt from entry `i` (innermost addresses only, so a
@@ -205,7 +208,10 @@ impl PacketIndex {
             ip_proto: e.ip_proto,
             src_port: e.src_port,
             dst_port: e.dst_port,
-            tcp: (e.ip_proto == 6).then_some(TcpInfo { flags: u16::from(e.tcp_flags), ..TcpInfo::default() }),
+            tcp: (e.ip_proto == 6).then_some(TcpInfo {
+                flags: u16::from(e.tcp_flags),
+                ..TcpInfo::default()
+            }),
             ..PacketRecord::default()
         })
     }
@@ -229,7 +235,10 @@ impl PacketIndex {
             }),
             SortKey::Protocol => order.sort_by_key(|&i| {
                 let p = Protocols(self.protocols.get(i as usize).copied().unwrap_or(0));
-                let rec = PacketRecord { protocols: p, ..PacketRecord::default() };
+                let rec = PacketRecord {
+                    protocols: p,
+                    ..PacketRecord::default()
+                };
                 rec.top_proto().map(|p| p.name())
             }),
         }
@@ -245,7 +254,16 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn frame(n: u64, off: u64) -> Frame<'static> {
-        Frame { number: n, ts_ns: 0, orig_len: 60, cap_len: 60, link_type: 1, data_offset: off, interface_id: 0, data: &[] }
+        Frame {
+            number: n,
+            ts_ns: 0,
+            orig_len: 60,
+            cap_len: 60,
+            link_type: 1,
+            data_offset: off,
+            interface_id: 0,
+            data: &[],
+        }
     }
 
     #[test]
@@ -262,7 +280,11 @@ mod tests {
                 orig_len: 60 + i as u32,
                 cap_len: 60,
                 protocols: p,
-                ip: Some(if i % 2 == 0 { IpPair { src: a, dst: b } } else { IpPair { src: b, dst: a } }),
+                ip: Some(if i % 2 == 0 {
+                    IpPair { src: a, dst: b }
+                } else {
+                    IpPair { src: b, dst: a }
+                }),
                 ip_proto: 17,
                 src_port: 53,
                 dst_port: 4000,
@@ -273,7 +295,10 @@ mod tests {
         assert_eq!(idx.len(), 4);
         assert_eq!(idx.addresses(), 2);
         let e = idx.get(1).unwrap();
-        assert_eq!((e.number, e.src, e.dst, e.orig_len, e.data_offset), (2, Some(b), Some(a), 61, 40));
+        assert_eq!(
+            (e.number, e.src, e.dst, e.orig_len, e.data_offset),
+            (2, Some(b), Some(a), 61, 40)
+        );
         assert_eq!(idx.sorted(SortKey::Time), vec![3, 2, 1, 0]);
         assert_eq!(idx.page(3, 10).len(), 1);
         assert!(idx.get(4).is_none());

@@ -31,7 +31,9 @@ pub fn epoch_seconds(ns: i64) -> String {
 fn exact_time(ns: Option<i64>) -> Value {
     match ns {
         // With serde_json's arbitrary_precision, a Number parsed from text keeps every digit.
-        Some(ns) => epoch_seconds(ns).parse::<Number>().map_or(Value::Null, Value::Number),
+        Some(ns) => epoch_seconds(ns)
+            .parse::<Number>()
+            .map_or(Value::Null, Value::Number),
         None => Value::Null,
     }
 }
@@ -115,9 +117,15 @@ mod tests {
 
     #[test]
     fn epoch_seconds_is_exact() {
-        assert_eq!(epoch_seconds(1_270_661_369_782_934_000), "1270661369.782934000");
+        assert_eq!(
+            epoch_seconds(1_270_661_369_782_934_000),
+            "1270661369.782934000"
+        );
         assert_eq!(epoch_seconds(5), "0.000000005");
         assert_eq!(epoch_seconds(-1_500_000_000), "-1.500000000");
-        assert_eq!(exact_time(Some(1_270_661_369_782_934_001)).to_string(), "1270661369.782934001");
+        assert_eq!(
+            exact_time(Some(1_270_661_369_782_934_001)).to_string(),
+            "1270661369.782934001"
+        );
     }
 }

@@ -17,6 +17,8 @@
 //! `PCAPSCOPE_DECODE_TRACE=FILE:FROM-TO ... -- --ignored trace --nocapture` prints whole
 //! records.
 
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 use pcapscope::capture::Reader;
 use pcapscope::decode::{Decoder, PacketRecord, Proto};
 use std::collections::BTreeMap;

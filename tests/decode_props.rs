@@ -2,6 +2,8 @@
 //! (one frame at a time and as a stream sharing decoder state), and every truncation of a
 //! valid packet keeps the layers that fit and marks the layer where the damage is.
 
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 use etherparse::PacketBuilder;
 use pcapscope::capture::{linktype, Frame};
 use pcapscope::decode::{Decoder, Layer, PacketRecord, Proto};

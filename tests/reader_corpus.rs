@@ -3,6 +3,8 @@
 //! latest timestamp (to the nanosecond), a clean read where tshark read cleanly, and the
 //! declared link types from `MANIFEST.tsv`. Every mismatch is collected, then reported at once.
 
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 use pcapscope::capture::Reader;
 use std::collections::HashMap;
 use std::fs::File;

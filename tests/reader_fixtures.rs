@@ -3,6 +3,8 @@
 //! frame number. The same results must come out whatever the buffer size and however the
 //! source splits its reads.
 
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 use pcapscope::capture::{ErrorKind, Format, Reader};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,8 @@
 //! record boundary) or a typed error; random byte flips and random bytes after a capture magic
 //! give frames and/or a typed error. Each check runs under a watchdog.
 
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 use pcapscope::capture::{ErrorKind, Reader, MAX_RECORD_LEN};
 use proptest::prelude::*;
 use std::path::PathBuf;

@@ -2,6 +2,8 @@
 //! another or outside its area. Every SVG is written to `target/render-artifacts/` for looking
 //! at (`rsvg-convert -o x.png x.svg`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Native only: these tests read files and use proptest, which do not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
 
 use pcapscope::decode::{IpPair, PacketRecord, Proto, Protocols, TcpInfo};
 use pcapscope::render::{self, format, Chart, ChartLayout, ChartOptions, Theme};

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "pcapscope", version, about = "Network capture statistics, natively")]
+#[command(
+    name = "pcapscope",
+    version,
+    about = "Network capture statistics, natively"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -59,9 +63,11 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Stats { file, json, top } => {
-            let f = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let f = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
             let input = std::io::BufReader::with_capacity(1 << 20, f);
-            let analysis = pcapscope::analyze(input).with_context(|| format!("{}", file.display()))?;
+            let analysis =
+                pcapscope::analyze(input).with_context(|| format!("{}", file.display()))?;
             if json {
                 let doc = pcapscope::report::stats_json(&analysis);
                 println!("{}", serde_json::to_string_pretty(&doc)?);

@@ -60,15 +60,30 @@ fn summary(out: &mut String, file: &Path, a: &Analysis) {
     let links: Vec<String> = a.link_types.iter().map(|l| l.to_string()).collect();
     let _ = writeln!(out, "Link types:    {}", links.join(", "));
     let _ = writeln!(out, "Packets:       {}", thousands(s.packets));
-    let _ = writeln!(out, "Bytes:         {} ({})", thousands(s.bytes), bytes(s.bytes));
-    let _ = writeln!(out, "Captured:      {} ({})", thousands(s.captured_bytes), bytes(s.captured_bytes));
+    let _ = writeln!(
+        out,
+        "Bytes:         {} ({})",
+        thousands(s.bytes),
+        bytes(s.bytes)
+    );
+    let _ = writeln!(
+        out,
+        "Captured:      {} ({})",
+        thousands(s.captured_bytes),
+        bytes(s.captured_bytes)
+    );
     if let (Some(f), Some(l)) = (s.first_ns, s.last_ns) {
         let _ = writeln!(out, "First packet:  {} (epoch s)", epoch_seconds(f));
         let _ = writeln!(out, "Last packet:   {} (epoch s)", epoch_seconds(l));
     }
     let _ = writeln!(out, "Duration:      {secs:.6} s");
     if secs > 0.0 {
-        let _ = writeln!(out, "Average rate:  {}, {:.1} packets/s", bit_rate(s.bytes as f64 * 8.0 / secs), s.packets as f64 / secs);
+        let _ = writeln!(
+            out,
+            "Average rate:  {}, {:.1} packets/s",
+            bit_rate(s.bytes as f64 * 8.0 / secs),
+            s.packets as f64 / secs
+        );
     }
     let m = &s.malformed;
     let bad = m.link + m.network + m.transport + m.application;
@@ -97,13 +112,27 @@ fn protocols(out: &mut String, s: &Snapshot) {
     let _ = writeln!(out, "\nProtocols (frames in which each appears)");
     let _ = writeln!(out, "  {:<14} {:>12} {:>14}", "protocol", "frames", "bytes");
     for p in s.protocols.iter().filter(|p| p.packets > 0) {
-        let _ = writeln!(out, "  {:<14} {:>12} {:>14}", p.proto, thousands(p.packets), thousands(p.bytes));
+        let _ = writeln!(
+            out,
+            "  {:<14} {:>12} {:>14}",
+            p.proto,
+            thousands(p.packets),
+            thousands(p.bytes)
+        );
     }
 }
 
 fn conversations(out: &mut String, s: &Snapshot, top: usize) {
-    let _ = writeln!(out, "\nIP conversations ({} in all), top {top} by bytes", s.ip_conversations.len());
-    let _ = writeln!(out, "  {:<40} {:<40} {:>10} {:>14}", "address A", "address B", "frames", "bytes");
+    let _ = writeln!(
+        out,
+        "\nIP conversations ({} in all), top {top} by bytes",
+        s.ip_conversations.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<40} {:<40} {:>10} {:>14}",
+        "address A", "address B", "frames", "bytes"
+    );
     for c in s.ip_conversations.iter().take(top) {
         let _ = writeln!(
             out,
@@ -118,7 +147,11 @@ fn conversations(out: &mut String, s: &Snapshot, top: usize) {
 
 fn endpoints(out: &mut String, s: &Snapshot, top: usize) {
     let _ = writeln!(out, "\nTop {top} endpoints by bytes");
-    let _ = writeln!(out, "  {:<40} {:>10} {:>14} {:>14}", "address", "frames", "bytes sent", "bytes recv");
+    let _ = writeln!(
+        out,
+        "  {:<40} {:>10} {:>14} {:>14}",
+        "address", "frames", "bytes sent", "bytes recv"
+    );
     for e in s.endpoints.iter().take(top) {
         let _ = writeln!(
             out,
@@ -153,7 +186,11 @@ fn ports(out: &mut String, s: &Snapshot, top: usize) {
 fn sizes(out: &mut String, s: &Snapshot) {
     let _ = writeln!(out, "\nPacket sizes (original length)");
     for b in &s.sizes {
-        let range = if b.hi == u32::MAX { format!("{}+", b.lo) } else { format!("{}-{}", b.lo, b.hi) };
+        let range = if b.hi == u32::MAX {
+            format!("{}+", b.lo)
+        } else {
+            format!("{}-{}", b.lo, b.hi)
+        };
         let _ = writeln!(out, "  {:<12} {:>12}", range, thousands(b.count.packets));
     }
 }

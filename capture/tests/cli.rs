@@ -37,7 +37,11 @@ fn pcap(sizes: &[u32]) -> Vec<u8> {
 }
 
 fn run_json(path: &Path) -> (i32, Value) {
-    let out = pcapscope().args(["stats", "--json"]).arg(path).output().unwrap();
+    let out = pcapscope()
+        .args(["stats", "--json"])
+        .arg(path)
+        .output()
+        .unwrap();
     let code = out.status.code().expect("exited by signal");
     let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (code, doc)
@@ -57,7 +61,9 @@ fn clean_file_exits_0_with_the_contract_fields() {
     assert_eq!(doc["last_time"].to_string(), "1600000002.250000000");
     assert_eq!(doc["complete"], true);
     assert_eq!(doc["error"], Value::Null);
-    for k in ["ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns"] {
+    for k in [
+        "ethernet", "arp", "ipv4", "ipv6", "tcp", "udp", "icmp", "icmpv6", "dns",
+    ] {
         assert!(doc["protocols"][k].is_u64(), "protocols.{k} missing");
     }
     assert!(doc["ip_conversations"].is_array());
@@ -75,16 +81,30 @@ fn truncated_file_exits_1_and_keeps_what_came_before() {
     // The third record header starts after the file header and two records.
     assert_eq!(doc["error"]["offset"], 24 + (16 + 60) + (16 + 70));
     assert_eq!(doc["error"]["packet"], 3);
-    assert!(doc["error"]["message"].as_str().unwrap().contains("cut short"));
+    assert!(doc["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cut short"));
 }
 
 #[test]
 fn not_a_capture_exits_2() {
-    let p = temp_file("notes.txt", b"these are not the packets you are looking for\n");
-    let out = pcapscope().args(["stats", "--json"]).arg(&p).output().unwrap();
+    let p = temp_file(
+        "notes.txt",
+        b"these are not the packets you are looking for\n",
+    );
+    let out = pcapscope()
+        .args(["stats", "--json"])
+        .arg(&p)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a pcap"));
-    let missing = pcapscope().args(["stats"]).arg(p.with_extension("nope")).output().unwrap();
+    let missing = pcapscope()
+        .args(["stats"])
+        .arg(p.with_extension("nope"))
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
 

@@ -18,7 +18,12 @@ pub struct CappedMap<K, V> {
 impl<K: Hash + Eq, V: Default> CappedMap<K, V> {
     /// An empty map holding at most `cap` keys.
     pub fn new(cap: usize) -> Self {
-        Self { map: flow_map(), other: V::default(), other_keys: 0, cap }
+        Self {
+            map: flow_map(),
+            other: V::default(),
+            other_keys: 0,
+            cap,
+        }
     }
 
     /// The value for `key`, inserted as default if there is room; the overflow value if not.

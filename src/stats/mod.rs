@@ -35,7 +35,12 @@ impl Default for Limits {
     /// Room for real captures with hundreds of thousands of hosts, while a flood of spoofed
     /// addresses stays within a few hundred MiB.
     fn default() -> Self {
-        Limits { endpoints: 1 << 18, ip_conversations: 1 << 19, flows: 1 << 20, ports: 1 << 17 }
+        Limits {
+            endpoints: 1 << 18,
+            ip_conversations: 1 << 19,
+            flows: 1 << 20,
+            ports: 1 << 17,
+        }
     }
 }
 
@@ -275,12 +280,26 @@ impl Aggregator {
             let forward = (addr_cmp(&p.src, &p.dst), r.src_port.cmp(&r.dst_port))
                 <= (Ordering::Equal, Ordering::Equal);
             let key = if forward {
-                FlowKey { proto: r.ip_proto, a: p.src, a_port: r.src_port, b: p.dst, b_port: r.dst_port }
+                FlowKey {
+                    proto: r.ip_proto,
+                    a: p.src,
+                    a_port: r.src_port,
+                    b: p.dst,
+                    b_port: r.dst_port,
+                }
             } else {
-                FlowKey { proto: r.ip_proto, a: p.dst, a_port: r.dst_port, b: p.src, b_port: r.src_port }
+                FlowKey {
+                    proto: r.ip_proto,
+                    a: p.dst,
+                    a_port: r.dst_port,
+                    b: p.src,
+                    b_port: r.src_port,
+                }
             };
             self.flows.entry(key).add(forward, len, ts);
-            self.ports.entry((r.ip_proto, service_port(r.src_port, r.dst_port))).add(len);
+            self.ports
+                .entry((r.ip_proto, service_port(r.src_port, r.dst_port)))
+                .add(len);
         }
 
         let bin = SIZE_BINS.partition_point(|(_, hi)| *hi < r.orig_len);
@@ -294,7 +313,11 @@ impl Aggregator {
 
     fn add_ip_pair(&mut self, p: IpPair, len: u64, ts: i64) {
         let forward = addr_cmp(&p.src, &p.dst) != Ordering::Greater;
-        let key = if forward { (p.src, p.dst) } else { (p.dst, p.src) };
+        let key = if forward {
+            (p.src, p.dst)
+        } else {
+            (p.dst, p.src)
+        };
         self.ip_conversations.entry(key).add(forward, len, ts);
         let s = self.endpoints.entry(p.src);
         s.tx_packets += 1;
@@ -326,19 +349,33 @@ impl Aggregator {
             .iter()
             .filter_map(|p| {
                 let c = self.protocols.get(*p as usize)?;
-                Some(ProtocolCount { proto: p.name().to_string(), packets: c.packets, bytes: c.bytes })
+                Some(ProtocolCount {
+                    proto: p.name().to_string(),
+                    packets: c.packets,
+                    bytes: c.bytes,
+                })
             })
             .collect();
 
         let all_endpoints: Vec<Endpoint> = self
             .endpoints
             .iter()
-            .map(|(addr, t)| Endpoint { addr: *addr, traffic: *t })
+            .map(|(addr, t)| Endpoint {
+                addr: *addr,
+                traffic: *t,
+            })
             .collect();
         let ranked = |key: fn(&EndpointTraffic) -> (u64, u64)| {
-            let mut v: Vec<Endpoint> =
-                all_endpoints.iter().filter(|e| key(&e.traffic) != (0, 0)).copied().collect();
-            v.sort_by(|x, y| key(&y.traffic).cmp(&key(&x.traffic)).then_with(|| addr_cmp(&x.addr, &y.addr)));
+            let mut v: Vec<Endpoint> = all_endpoints
+                .iter()
+                .filter(|e| key(&e.traffic) != (0, 0))
+                .copied()
+                .collect();
+            v.sort_by(|x, y| {
+                key(&y.traffic)
+                    .cmp(&key(&x.traffic))
+                    .then_with(|| addr_cmp(&x.addr, &y.addr))
+            });
             v.truncate(top);
             v
         };
@@ -349,7 +386,11 @@ impl Aggregator {
         let mut ip_conversations: Vec<IpConversation> = self
             .ip_conversations
             .iter()
-            .map(|((a, b), t)| IpConversation { a: *a, b: *b, traffic: *t })
+            .map(|((a, b), t)| IpConversation {
+                a: *a,
+                b: *b,
+                traffic: *t,
+            })
             .collect();
         ip_conversations.sort_by(|x, y| {
             (y.traffic.bytes(), y.traffic.packets())
@@ -359,21 +400,37 @@ impl Aggregator {
         });
         ip_conversations.truncate(top);
 
-        let mut flows: Vec<Flow> =
-            self.flows.iter().map(|(k, t)| Flow { key: *k, traffic: *t }).collect();
+        let mut flows: Vec<Flow> = self
+            .flows
+            .iter()
+            .map(|(k, t)| Flow {
+                key: *k,
+                traffic: *t,
+            })
+            .collect();
         flows.sort_by(|x, y| {
             (y.traffic.bytes(), y.traffic.packets())
                 .cmp(&(x.traffic.bytes(), x.traffic.packets()))
                 .then_with(|| addr_cmp(&x.key.a, &y.key.a))
                 .then_with(|| addr_cmp(&x.key.b, &y.key.b))
-                .then_with(|| (x.key.proto, x.key.a_port, x.key.b_port).cmp(&(y.key.proto, y.key.a_port, y.key.b_port)))
+                .then_with(|| {
+                    (x.key.proto, x.key.a_port, x.key.b_port).cmp(&(
+                        y.key.proto,
+                        y.key.a_port,
+                        y.key.b_port,
+                    ))
+                })
         });
         flows.truncate(top);
 
         let mut ports: Vec<PortCount> = self
             .ports
             .iter()
-            .map(|((proto, port), c)| PortCount { proto: *proto, port: *port, count: *c })
+            .map(|((proto, port), c)| PortCount {
+                proto: *proto,
+                port: *port,
+                count: *c,
+            })
             .collect();
         ports.sort_by(|x, y| {
             (y.count.bytes, y.count.packets)
@@ -385,7 +442,11 @@ impl Aggregator {
         let sizes = SIZE_BINS
             .iter()
             .zip(self.sizes.iter())
-            .map(|((lo, hi), c)| SizeBin { lo: *lo, hi: *hi, count: *c })
+            .map(|((lo, hi), c)| SizeBin {
+                lo: *lo,
+                hi: *hi,
+                count: *c,
+            })
             .collect();
 
         Snapshot {
@@ -397,7 +458,10 @@ impl Aggregator {
             endpoints_other: self.endpoints.overflowed().then(|| *self.endpoints.other()),
             ip_conversations,
             ip_conversations_total: self.ip_conversations.len() as u64,
-            ip_conversations_other: self.ip_conversations.overflowed().then(|| *self.ip_conversations.other()),
+            ip_conversations_other: self
+                .ip_conversations
+                .overflowed()
+                .then(|| *self.ip_conversations.other()),
             flows,
             flows_total: self.flows.len() as u64,
             flows_other: self.flows.overflowed().then(|| *self.flows.other()),
@@ -587,7 +651,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// Frames in which `p` appears.
     pub fn protocol_packets(&self, p: Proto) -> u64 {
-        self.protocols.iter().find(|c| c.proto == p.name()).map_or(0, |c| c.packets)
+        self.protocols
+            .iter()
+            .find(|c| c.proto == p.name())
+            .map_or(0, |c| c.packets)
     }
 }
 
@@ -605,7 +672,11 @@ mod tests {
     fn tcp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, len: u32, ts: i64) -> PacketRecord {
         let mut p = Protocols::default();
         p.insert(Proto::Ethernet);
-        p.insert(if src.is_ipv4() { Proto::Ipv4 } else { Proto::Ipv6 });
+        p.insert(if src.is_ipv4() {
+            Proto::Ipv4
+        } else {
+            Proto::Ipv6
+        });
         p.insert(Proto::Tcp);
         PacketRecord {
             ts_ns: ts,
@@ -626,14 +697,31 @@ mod tests {
         let mut agg = Aggregator::default();
         agg.push(&tcp(v4(1), 40000, v4(2), 443, 100, 2_000));
         agg.push(&tcp(v4(2), 443, v4(1), 40000, 1500, 1_000));
-        agg.push(&PacketRecord { ts_ns: 3_000, orig_len: 42, cap_len: 42, ..PacketRecord::default() });
-        agg.push(&PacketRecord { ts_ns: NO_TIMESTAMP, orig_len: 8, cap_len: 8, ..PacketRecord::default() });
+        agg.push(&PacketRecord {
+            ts_ns: 3_000,
+            orig_len: 42,
+            cap_len: 42,
+            ..PacketRecord::default()
+        });
+        agg.push(&PacketRecord {
+            ts_ns: NO_TIMESTAMP,
+            orig_len: 8,
+            cap_len: 8,
+            ..PacketRecord::default()
+        });
         let s = agg.snapshot(None);
         assert_eq!(s.summary.packets, 4);
         assert_eq!(s.summary.bytes, 1650);
         assert_eq!(s.summary.captured_bytes, 96 + 96 + 42 + 8);
-        assert_eq!(s.timeline.buckets.iter().map(|b| b.packets).sum::<u64>(), 3, "untimed frame");
-        assert_eq!((s.summary.first_ns, s.summary.last_ns), (Some(1_000), Some(3_000)));
+        assert_eq!(
+            s.timeline.buckets.iter().map(|b| b.packets).sum::<u64>(),
+            3,
+            "untimed frame"
+        );
+        assert_eq!(
+            (s.summary.first_ns, s.summary.last_ns),
+            (Some(1_000), Some(3_000))
+        );
         assert_eq!(s.summary.out_of_order, 1);
         assert_eq!(s.protocol_packets(Proto::Tcp), 2);
         assert_eq!(s.protocol_packets(Proto::Ethernet), 2);
@@ -657,11 +745,20 @@ mod tests {
         assert_eq!((c.traffic.packets_ba, c.traffic.bytes_ba), (1, 100));
         assert_eq!(s.flows.len(), 1);
         let f = s.flows[0];
-        assert_eq!((f.key.a, f.key.a_port, f.key.b, f.key.b_port), (v4(2), 443, v4(9), 40000));
+        assert_eq!(
+            (f.key.a, f.key.a_port, f.key.b, f.key.b_port),
+            (v4(2), 443, v4(9), 40000)
+        );
         assert_eq!(s.ports[0].port, 443);
         let top = &s.endpoints[0];
-        assert_eq!((top.addr, top.traffic.tx_bytes, top.traffic.rx_bytes), (v4(2), 3000, 100));
-        assert_eq!(s.top_sources.iter().map(|e| e.addr).collect::<Vec<_>>(), vec![v4(2), v4(9)]);
+        assert_eq!(
+            (top.addr, top.traffic.tx_bytes, top.traffic.rx_bytes),
+            (v4(2), 3000, 100)
+        );
+        assert_eq!(
+            s.top_sources.iter().map(|e| e.addr).collect::<Vec<_>>(),
+            vec![v4(2), v4(9)]
+        );
         assert_eq!(s.top_destinations[0].addr, v4(9));
     }
 
@@ -671,7 +768,10 @@ mod tests {
         assert_eq!(addr_cmp(&v4(255), &six), Ordering::Less);
         let mut r = tcp(six, 1, IpAddr::V6(Ipv6Addr::UNSPECIFIED), 2, 80, 0);
         r.tunnel_ip = r.ip;
-        r.ip = Some(IpPair { src: v4(1), dst: v4(2) });
+        r.ip = Some(IpPair {
+            src: v4(1),
+            dst: v4(2),
+        });
         let mut agg = Aggregator::default();
         agg.push(&r);
         let s = agg.snapshot(None);
@@ -681,11 +781,23 @@ mod tests {
 
     #[test]
     fn a_flood_of_addresses_stays_within_the_caps() {
-        let limits = Limits { endpoints: 100, ip_conversations: 50, flows: 50, ports: 10 };
+        let limits = Limits {
+            endpoints: 100,
+            ip_conversations: 50,
+            flows: 50,
+            ports: 10,
+        };
         let mut agg = Aggregator::new(limits);
         for i in 0..10_000u32 {
             let a = IpAddr::V4(Ipv4Addr::from(i));
-            agg.push(&tcp(a, (i % 60_000) as u16, v4(1), (i % 50_000) as u16, 60, i64::from(i)));
+            agg.push(&tcp(
+                a,
+                (i % 60_000) as u16,
+                v4(1),
+                (i % 50_000) as u16,
+                60,
+                i64::from(i),
+            ));
         }
         let s = agg.snapshot(None);
         assert_eq!(s.endpoints.len(), 100);

@@ -149,7 +149,8 @@ impl Timeline {
             }
             if n < self.first {
                 let extra = (self.first - n) as usize;
-                self.buckets.splice(0..0, std::iter::repeat_n(Bucket::default(), extra));
+                self.buckets
+                    .splice(0..0, std::iter::repeat_n(Bucket::default(), extra));
                 self.first = n;
             }
             let need = (n - self.first) as usize + 1;

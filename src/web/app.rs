@@ -16,8 +16,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, DragEvent, Element, ErrorEvent, Event, File, HtmlCanvasElement, HtmlElement, HtmlInputElement,
-    MessageEvent, MouseEvent, Window, Worker, WorkerOptions, WorkerType,
+    Document, DragEvent, Element, ErrorEvent, Event, File, HtmlCanvasElement, HtmlElement,
+    HtmlInputElement, MessageEvent, MouseEvent, Window, Worker, WorkerOptions, WorkerType,
 };
 
 /// Redraw the charts at most this often while a file is read (ms): drawing all six takes a
@@ -78,7 +78,10 @@ fn with_app<T>(f: impl FnOnce(&mut App) -> T) -> Option<T> {
 }
 
 fn by_test_id(doc: &Document, id: &str) -> Option<HtmlElement> {
-    doc.query_selector(&format!("[data-testid={id}]")).ok().flatten().and_then(|e| e.dyn_into().ok())
+    doc.query_selector(&format!("[data-testid={id}]"))
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into().ok())
 }
 
 fn set_text(el: &Element, text: &str) {
@@ -130,8 +133,13 @@ impl App {
             let f = fraction.clamp(0.0, 1.0);
             let _ = p.set_attribute("data-value", &format!("{f:.4}"));
             let _ = p.set_attribute("aria-valuenow", &format!("{:.0}", f * 100.0));
-            if let Some(bar) = p.first_element_child().and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-                let _ = bar.style().set_property("width", &format!("{:.2}%", f * 100.0));
+            if let Some(bar) = p
+                .first_element_child()
+                .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+            {
+                let _ = bar
+                    .style()
+                    .set_property("width", &format!("{:.2}%", f * 100.0));
             }
         }
     }
@@ -167,7 +175,9 @@ impl App {
                 Ok(msg) => {
                     with_app(|app| app.on_worker_message(msg));
                 }
-                Err(e) => web_sys::console::error_1(&format!("pcapscope: bad worker message: {e}").into()),
+                Err(e) => {
+                    web_sys::console::error_1(&format!("pcapscope: bad worker message: {e}").into())
+                }
             }
         });
         let on_error = Handler::<ErrorEvent>::new(|ev: ErrorEvent| {
@@ -217,7 +227,10 @@ impl App {
             Some(j) => (j.name.clone(), j.bytes_read),
             None => (String::new(), 0),
         };
-        self.fail(&format!("The analysis of {name} stopped at byte {} ({message}).", thousands(at)));
+        self.fail(&format!(
+            "The analysis of {name} stopped at byte {} ({message}).",
+            thousands(at)
+        ));
     }
 
     fn on_worker_message(&mut self, msg: FromWorker) {
@@ -226,18 +239,32 @@ impl App {
                 let Some(job) = self.job.as_mut() else { return };
                 let Some(file) = job.file.take() else { return };
                 let envelope = js_sys::Object::new();
-                let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-                let msg = ToWorker::Open { name: job.name.clone() }.serialize(&ser).unwrap_or(JsValue::NULL);
+                let ser = serde_wasm_bindgen::Serializer::new()
+                    .serialize_large_number_types_as_bigints(true);
+                let msg = ToWorker::Open {
+                    name: job.name.clone(),
+                }
+                .serialize(&ser)
+                .unwrap_or(JsValue::NULL);
                 let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &msg);
                 let _ = js_sys::Reflect::set(&envelope, &"file".into(), &file);
                 if let Err(e) = job.worker.post_message(&envelope) {
                     self.fail(&format!("cannot hand the file to the worker: {e:?}"));
                 }
             }
-            FromWorker::Progress { info, bytes_read, packets, snapshot } => {
+            FromWorker::Progress {
+                info,
+                bytes_read,
+                packets,
+                snapshot,
+            } => {
                 let Some(job) = self.job.as_mut() else { return };
                 job.bytes_read = bytes_read;
-                let fraction = if job.size > 0.0 { bytes_read as f64 / job.size } else { 0.0 };
+                let fraction = if job.size > 0.0 {
+                    bytes_read as f64 / job.size
+                } else {
+                    0.0
+                };
                 let text = format!(
                     "Reading {} … {} of {}, {} packets",
                     job.name,
@@ -255,8 +282,17 @@ impl App {
                     self.draw_charts();
                 }
             }
-            FromWorker::Done { info, snapshot, damage, elapsed_ms } => {
-                let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+            FromWorker::Done {
+                info,
+                snapshot,
+                damage,
+                elapsed_ms,
+            } => {
+                let name = self
+                    .job
+                    .as_ref()
+                    .map(|j| j.name.clone())
+                    .unwrap_or_default();
                 // The worker stays alive: later views (packet table, filters) ask it for more.
                 self.set_progress(1.0);
                 self.info = Some(info);
@@ -267,7 +303,10 @@ impl App {
                 match damage {
                     Some(d) => {
                         self.set_state(State::Error);
-                        self.set_status_text(&format!("Read {} packets of {name} before the damage", thousands(packets)));
+                        self.set_status_text(&format!(
+                            "Read {} packets of {name} before the damage",
+                            thousands(packets)
+                        ));
                         self.show_error(Some(&format!(
                             "{name} is damaged: reading stopped at byte {} (frame {}): {}. The {} packets before it are shown.",
                             thousands(d.offset),
@@ -287,10 +326,17 @@ impl App {
                 }
             }
             FromWorker::NotACapture { message } => {
-                let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+                let name = self
+                    .job
+                    .as_ref()
+                    .map(|j| j.name.clone())
+                    .unwrap_or_default();
                 self.fail(&format!("{name} cannot be analyzed: {message}."));
             }
-            FromWorker::Crashed { message, bytes_read } => {
+            FromWorker::Crashed {
+                message,
+                bytes_read,
+            } => {
                 if let Some(j) = self.job.as_mut() {
                     j.bytes_read = bytes_read;
                 }
@@ -306,7 +352,11 @@ impl App {
         }
         if let Some(el) = self.doc.get_element_by_id("file-format") {
             let text = match info {
-                Some(i) => format!("{}{}", i.format.as_str(), if i.gzip { " (gzip)" } else { "" }),
+                Some(i) => format!(
+                    "{}{}",
+                    i.format.as_str(),
+                    if i.gzip { " (gzip)" } else { "" }
+                ),
                 None => String::new(),
             };
             set_text(&el, &text);
@@ -314,7 +364,9 @@ impl App {
     }
 
     fn set_metric(&self, name: &str, value: Option<String>, text: &str) {
-        let Ok(Some(el)) = self.doc.query_selector(&format!("[data-metric={name}]")) else { return };
+        let Ok(Some(el)) = self.doc.query_selector(&format!("[data-metric={name}]")) else {
+            return;
+        };
         match value {
             Some(v) => {
                 let _ = el.set_attribute("data-value", &v);
@@ -329,31 +381,66 @@ impl App {
     }
 
     fn render_summary(&self) {
-        let name = self.job.as_ref().map(|j| j.name.clone()).unwrap_or_default();
+        let name = self
+            .job
+            .as_ref()
+            .map(|j| j.name.clone())
+            .unwrap_or_default();
         self.set_file_label(&name, self.info.as_ref());
         let Some(s) = self.snapshot.as_ref() else {
-            for m in ["packets", "bytes", "duration", "format", "links", "bitrate", "pktrate", "first", "last"] {
+            for m in [
+                "packets", "bytes", "duration", "format", "links", "bitrate", "pktrate", "first",
+                "last",
+            ] {
                 self.set_metric(m, None, "–");
             }
             return;
         };
         let sum = &s.summary;
         let secs = sum.duration_ns() as f64 / 1e9;
-        self.set_metric("packets", Some(sum.packets.to_string()), &thousands(sum.packets));
-        self.set_metric("bytes", Some(sum.bytes.to_string()), &render::format::bytes(sum.bytes));
-        self.set_metric("duration", Some(format!("{secs}")), &render::format::duration(sum.duration_ns()));
+        self.set_metric(
+            "packets",
+            Some(sum.packets.to_string()),
+            &thousands(sum.packets),
+        );
+        self.set_metric(
+            "bytes",
+            Some(sum.bytes.to_string()),
+            &render::format::bytes(sum.bytes),
+        );
+        self.set_metric(
+            "duration",
+            Some(format!("{secs}")),
+            &render::format::duration(sum.duration_ns()),
+        );
         if let Some(i) = &self.info {
-            let f = format!("{}{}", i.format.as_str(), if i.gzip { " (gzip)" } else { "" });
+            let f = format!(
+                "{}{}",
+                i.format.as_str(),
+                if i.gzip { " (gzip)" } else { "" }
+            );
             self.set_metric("format", Some(i.format.as_str().to_string()), &f);
-            let links: Vec<String> = i.link_types.iter().map(|l| render::format::link_type_name(*l)).collect();
+            let links: Vec<String> = i
+                .link_types
+                .iter()
+                .map(|l| render::format::link_type_name(*l))
+                .collect();
             let v: Vec<String> = i.link_types.iter().map(|l| l.to_string()).collect();
             self.set_metric("links", Some(v.join(",")), &links.join(", "));
         }
         if secs > 0.0 {
             let bps = sum.bytes as f64 * 8.0 / secs;
-            self.set_metric("bitrate", Some(format!("{bps}")), &render::format::bit_rate(bps));
+            self.set_metric(
+                "bitrate",
+                Some(format!("{bps}")),
+                &render::format::bit_rate(bps),
+            );
             let pps = sum.packets as f64 / secs;
-            self.set_metric("pktrate", Some(format!("{pps}")), &render::format::decimal(pps));
+            self.set_metric(
+                "pktrate",
+                Some(format!("{pps}")),
+                &render::format::decimal(pps),
+            );
         } else {
             self.set_metric("bitrate", None, "–");
             self.set_metric("pktrate", None, "–");
@@ -362,7 +449,11 @@ impl App {
         for (metric, ns) in [("first", sum.first_ns), ("last", sum.last_ns)] {
             match ns {
                 Some(ns) => {
-                    self.set_metric(metric, Some(epoch_seconds(ns)), &render::format::date_time(ns, tz));
+                    self.set_metric(
+                        metric,
+                        Some(epoch_seconds(ns)),
+                        &render::format::date_time(ns, tz),
+                    );
                 }
                 None => self.set_metric(metric, None, "–"),
             }
@@ -371,7 +462,11 @@ impl App {
 
     fn chart_options(&self, dpr: f64) -> ChartOptions {
         ChartOptions {
-            theme: if self.dark() { Theme::dark() } else { Theme::light() },
+            theme: if self.dark() {
+                Theme::dark()
+            } else {
+                Theme::light()
+            },
             tz_offset_s: tz_offset_s(),
             top_n: 10,
             dpr,
@@ -387,38 +482,58 @@ impl App {
         let opts = self.chart_options(dpr);
         self.layouts.clear();
         for chart in Chart::ALL {
-            let Ok(Some(el)) = self.doc.query_selector(&format!("canvas[data-chart={}]", chart.name())) else {
+            let Ok(Some(el)) = self
+                .doc
+                .query_selector(&format!("canvas[data-chart={}]", chart.name()))
+            else {
                 continue;
             };
-            let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else { continue };
+            let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
+                continue;
+            };
             let w = (f64::from(canvas.client_width()) * dpr).round().max(1.0) as u32;
             let h = (f64::from(canvas.client_height()) * dpr).round().max(1.0) as u32;
             if canvas.width() != w || canvas.height() != h {
                 canvas.set_width(w);
                 canvas.set_height(h);
             }
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else { continue };
+            let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+                continue;
+            };
             let area = backend.into_drawing_area();
             match render::draw(*chart, &area, &snap, &opts) {
                 Ok(layout) => {
                     let _ = area.present();
                     self.layouts.push((*chart, layout));
-                    let n = canvas.get_attribute("data-drawn").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+                    let n = canvas
+                        .get_attribute("data-drawn")
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(0);
                     let _ = canvas.set_attribute("data-drawn", &(n + 1).to_string());
-                    let _ = canvas.set_attribute("aria-label", &render::text_alternative(*chart, &snap));
+                    let _ = canvas
+                        .set_attribute("aria-label", &render::text_alternative(*chart, &snap));
                 }
-                Err(e) => web_sys::console::error_1(&format!("pcapscope: drawing {} failed: {e}", chart.name()).into()),
+                Err(e) => web_sys::console::error_1(
+                    &format!("pcapscope: drawing {} failed: {e}", chart.name()).into(),
+                ),
             }
         }
     }
 
     fn hover(&self, canvas: &HtmlCanvasElement, ev: &MouseEvent) {
-        let Some(tip) = self.doc.get_element_by_id("tooltip").and_then(|e| e.dyn_into::<HtmlElement>().ok()) else {
+        let Some(tip) = self
+            .doc
+            .get_element_by_id("tooltip")
+            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+        else {
             return;
         };
         let name = canvas.get_attribute("data-chart").unwrap_or_default();
         let dpr = self.window.device_pixel_ratio().max(1.0);
-        let (x, y) = (f64::from(ev.offset_x()) * dpr, f64::from(ev.offset_y()) * dpr);
+        let (x, y) = (
+            f64::from(ev.offset_x()) * dpr,
+            f64::from(ev.offset_y()) * dpr,
+        );
         let hit = self
             .layouts
             .iter()
@@ -442,7 +557,11 @@ fn tz_offset_s() -> i32 {
     (-js_sys::Date::new_0().get_timezone_offset() * 60.0) as i32
 }
 
-fn listen<T: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::EventTarget, event: &str, f: impl FnMut(T) + 'static) {
+fn listen<T: wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    event: &str,
+    f: impl FnMut(T) + 'static,
+) {
     let handler = Closure::<dyn FnMut(T)>::new(f);
     let _ = target.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
     // Page-lifetime listeners: the page never removes them.
@@ -450,11 +569,17 @@ fn listen<T: wasm_bindgen::convert::FromWasmAbi + 'static>(target: &web_sys::Eve
 }
 
 fn open_sample() {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let promise = window.fetch_with_str("./sample.pcapng");
     let done = Closure::<dyn FnMut(JsValue)>::new(|resp: JsValue| {
-        let Ok(resp) = resp.dyn_into::<web_sys::Response>() else { return };
-        let Ok(blob_promise) = resp.blob() else { return };
+        let Ok(resp) = resp.dyn_into::<web_sys::Response>() else {
+            return;
+        };
+        let Ok(blob_promise) = resp.blob() else {
+            return;
+        };
         let got_blob = Closure::<dyn FnMut(JsValue)>::new(|blob: JsValue| {
             let parts = js_sys::Array::of1(&blob);
             if let Ok(file) = File::new_with_blob_sequence(&parts, "sample.pcapng") {
@@ -478,14 +603,28 @@ pub fn start() {
         web_sys::console::error_1(&format!("pcapscope: {info}").into());
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             if let Some(el) = by_test_id(&doc, "error") {
-                set_text(&el, &format!("The page stopped working: {info}. Reload to continue."));
+                set_text(
+                    &el,
+                    &format!("The page stopped working: {info}. Reload to continue."),
+                );
                 el.set_hidden(false);
             }
         }
     }));
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let Some(doc) = window.document() else { return };
-    let app = App { window: window.clone(), doc: doc.clone(), job: None, info: None, snapshot: None, layouts: Vec::new(), dark: None, last_draw: 0.0 };
+    let app = App {
+        window: window.clone(),
+        doc: doc.clone(),
+        job: None,
+        info: None,
+        snapshot: None,
+        layouts: Vec::new(),
+        dark: None,
+        last_draw: 0.0,
+    };
     app.set_state(State::Idle);
     app.render_summary();
     APP.with(|a| *a.borrow_mut() = Some(app));
@@ -546,29 +685,47 @@ pub fn start() {
     let body: web_sys::EventTarget = window.clone().into();
     listen(&body, "dragover", |ev: DragEvent| {
         ev.prevent_default();
-        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(b) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = b.class_list().add_1("dragging");
         }
     });
     listen(&body, "dragleave", |_: DragEvent| {
-        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(b) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = b.class_list().remove_1("dragging");
         }
     });
     listen(&body, "drop", |ev: DragEvent| {
         ev.prevent_default();
-        if let Some(b) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+        if let Some(b) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
             let _ = b.class_list().remove_1("dragging");
         }
-        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) {
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|l| l.get(0))
+        {
             with_app(|app| app.open(file));
         }
     });
 
     // Charts: hover readout, and redraw on resize at the device pixel ratio.
     for chart in Chart::ALL {
-        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name())) else { continue };
-        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else { continue };
+        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name()))
+        else {
+            continue;
+        };
+        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
+            continue;
+        };
         let c = canvas.clone();
         listen(&canvas, "mousemove", move |ev: MouseEvent| {
             with_app(|app| app.hover(&c, &ev));

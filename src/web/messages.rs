@@ -94,14 +94,28 @@ mod tests {
     #[test]
     fn messages_round_trip_through_serde() {
         let m = FromWorker::Done {
-            info: FileInfo { format: Format::Pcapng, gzip: false, link_types: vec![1, 113], size: 10 },
+            info: FileInfo {
+                format: Format::Pcapng,
+                gzip: false,
+                link_types: vec![1, 113],
+                size: 10,
+            },
             snapshot: Box::default(),
-            damage: Some(Damage { offset: 1234, frame: 7, message: "cut short".into() }),
+            damage: Some(Damage {
+                offset: 1234,
+                frame: 7,
+                message: "cut short".into(),
+            }),
             elapsed_ms: 1.5,
         };
         let text = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
-        let o = ToWorker::Open { name: "a.pcap".into() };
-        assert_eq!(serde_json::from_str::<ToWorker>(&serde_json::to_string(&o).unwrap()).unwrap(), o);
+        let o = ToWorker::Open {
+            name: "a.pcap".into(),
+        };
+        assert_eq!(
+            serde_json::from_str::<ToWorker>(&serde_json::to_string(&o).unwrap()).unwrap(),
+            o
+        );
     }
 }

@@ -33,16 +33,23 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn now() -> f64 {
-    scope().performance().map_or(0.0, |p| p.now())
+    js_sys::global()
+        .dyn_into::<web_sys::WorkerGlobalScope>()
+        .ok()
+        .and_then(|g| g.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-fn post(msg: &FromWorker) {
+/// Posts a message to the page (64-bit numbers as BigInt).
+pub fn post(msg: &FromWorker) {
     let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
     match msg.serialize(&ser) {
         Ok(v) => {
             let _ = scope().post_message(&v);
         }
-        Err(e) => web_sys::console::error_1(&format!("pcapscope worker: cannot serialize: {e}").into()),
+        Err(e) => {
+            web_sys::console::error_1(&format!("pcapscope worker: cannot serialize: {e}").into())
+        }
     }
 }
 
@@ -95,20 +102,33 @@ impl Read for FileSource {
     }
 }
 
-fn analyze_file(file: File) {
+/// Analyzes `file`, handing every message for the page to `post`: progress about every
+/// [`PROGRESS_MS`], then exactly one of `Done` or `NotACapture`.
+pub fn analyze_file(file: File, post: &mut dyn FnMut(&FromWorker)) {
     let started = now();
     let size = file.size();
     let source = match FileReaderSync::new() {
-        Ok(reader) => FileSource { file, size, pos: 0.0, reader, chunk: Vec::new(), at: 0 },
+        Ok(reader) => FileSource {
+            file,
+            size,
+            pos: 0.0,
+            reader,
+            chunk: Vec::new(),
+            at: 0,
+        },
         Err(e) => {
-            post(&FromWorker::NotACapture { message: format!("this browser cannot read files in a worker: {e:?}") });
+            post(&FromWorker::NotACapture {
+                message: format!("this browser cannot read files in a worker: {e:?}"),
+            });
             return;
         }
     };
     let mut reader = match Reader::new(source) {
         Ok(r) => r,
         Err(e) => {
-            post(&FromWorker::NotACapture { message: e.to_string() });
+            post(&FromWorker::NotACapture {
+                message: e.to_string(),
+            });
             return;
         }
     };
@@ -118,7 +138,10 @@ fn analyze_file(file: File) {
         link_types: r.link_types().to_vec(),
         size: size as u64,
     };
-    let mut engine = Engine::new(Options { index: true, ..Options::default() });
+    let mut engine = Engine::new(Options {
+        index: true,
+        ..Options::default()
+    });
     let mut packets = 0u64;
     let mut last_post = now();
     let damage = loop {
@@ -140,7 +163,13 @@ fn analyze_file(file: File) {
                 }
             }
             Ok(None) => break None,
-            Err(e) => break Some(Damage { offset: e.offset, frame: e.frame, message: e.to_string() }),
+            Err(e) => {
+                break Some(Damage {
+                    offset: e.offset,
+                    frame: e.frame,
+                    message: e.to_string(),
+                })
+            }
         }
     };
     post(&FromWorker::Done {
@@ -151,14 +180,16 @@ fn analyze_file(file: File) {
     });
 }
 
-fn on_message(ev: MessageEvent) {
-    let data = ev.data();
-    let msg = js_sys::Reflect::get(&data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
-    let file = js_sys::Reflect::get(&data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
+/// Handles one message from the page (`{ msg, file }`), posting the answers with `post`.
+pub fn handle(data: &JsValue, post: &mut dyn FnMut(&FromWorker)) {
+    let msg = js_sys::Reflect::get(data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
+    let file = js_sys::Reflect::get(data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
     match serde_wasm_bindgen::from_value::<ToWorker>(msg) {
         Ok(ToWorker::Open { name }) => match file.dyn_into::<File>() {
-            Ok(f) => analyze_file(f),
-            Err(_) => post(&FromWorker::NotACapture { message: format!("{name}: no file was posted") }),
+            Ok(f) => analyze_file(f, post),
+            Err(_) => post(&FromWorker::NotACapture {
+                message: format!("{name}: no file was posted"),
+            }),
         },
         Err(e) => web_sys::console::error_1(&format!("pcapscope worker: bad message: {e}").into()),
     }
@@ -167,9 +198,13 @@ fn on_message(ev: MessageEvent) {
 /// The worker's entry point: installs the message handler and says Ready.
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        post(&FromWorker::Crashed { message: info.to_string(), bytes_read: BYTES_READ.with(Cell::get) });
+        post(&FromWorker::Crashed {
+            message: info.to_string(),
+            bytes_read: BYTES_READ.with(Cell::get),
+        });
     }));
-    let handler = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+    let handler =
+        Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| handle(&ev.data(), &mut post));
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // The worker lives as long as the page keeps it; the handler must too.
     handler.forget();

@@ -3,11 +3,12 @@
 //!
 //! About three minutes of a small office network (192.168.1.0/24 behind a router at .1, a NAS,
 //! four workstations, a printer, a camera and a phone that joins by DHCP), seen from the
-//! router's LAN port: DNS, HTTPS (TCP + TLS 1.3), plain HTTP, QUIC, NTP, mDNS, ARP, ICMP and
-//! ICMPv6, SSH, SMB2, DHCP, a large download about a minute in, a camera beaconing to the same
-//! address every ten seconds, and a few failures (an NXDOMAIN, a refused and an unanswered
-//! connection, an ICMP port unreachable). Public addresses are real service ranges or the
-//! documentation ranges (RFC 5737, RFC 3849).
+//! router's LAN port: DNS, HTTPS (TCP + TLS 1.3, resumed on repeat visits), plain HTTP, QUIC
+//! over IPv4 and IPv6, NTP, mDNS, LLMNR and NetBIOS, SSDP, SNMP, ARP, ICMP and ICMPv6 (router
+//! advertisement, neighbour discovery, ping), SSH, SMB2, DHCP; a large download about a
+//! minute in, a camera beaconing to the same address every ten seconds, and a few failures
+//! (an NXDOMAIN, a refused and an unanswered connection, an ICMP port unreachable). Public
+//! addresses are real service ranges or the documentation ranges (RFC 5737, RFC 3849).
 //!
 //! Same bytes on every run: fixed times, a fixed-seed xorshift generator for everything that
 //! varies, no clock and no hash-map iteration. Packets are built with etherparse (lengths and
@@ -31,6 +32,12 @@ pub fn run(path: &Path) -> Result<()> {
     let analysis = pcapscope::analyze(&bytes[..]).context("reading the sample back")?;
     ensure!(analysis.complete(), "the sample does not read to its end");
     let s = &analysis.snapshot.summary;
+    ensure!(
+        (3_000..=6_000).contains(&s.packets) && bytes.len() < 1_536 * 1024,
+        "the sample should have 3,000-6,000 packets in less than 1.5 MiB, not {} in {} bytes",
+        s.packets,
+        bytes.len()
+    );
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -50,8 +57,8 @@ pub fn generate() -> Result<Vec<u8>> {
     let mut cap = Cap::new();
     scenario(&mut cap);
     let mut frames = std::mem::take(&mut cap.frames);
-    // Stable: frames of one connection are generated in time order and keep that order when
-    // two of them fall in the same microsecond.
+    // A stable sort: frames in the same microsecond keep the order they were made in, which
+    // within one connection is the order they were sent.
     frames.sort_by_key(|f| f.0);
     let mut w = PcapngWriter::new(
         Vec::new(),
@@ -85,9 +92,11 @@ const SEC: i64 = 1_000_000_000;
 const MS: i64 = 1_000_000;
 const US: i64 = 1_000;
 
-/// `t` milliseconds into the capture.
+/// `ms` milliseconds into the capture, plus a fixed offset below one millisecond so that
+/// events scheduled in round numbers do not start on whole milliseconds.
 fn at(ms: i64) -> i64 {
-    T0 + ms * MS
+    let jitter = ((ms as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as i64; // 0..1023
+    T0 + ms * MS + jitter.min(999) * US
 }
 
 /// xorshift64*: small, fixed-seed, the same everywhere.
@@ -283,6 +292,7 @@ const LAB: Ep = wan(v4(203, 0, 113, 10), 52, 31_700);
 const CAM_CLOUD: Ep = wan(v4(198, 51, 100, 77), 49, 142_300);
 const CAM_FIRMWARE: Ep = wan(v4(192, 0, 2, 80), 49, 138_800);
 const MQTT_BROKER: Ep = wan(v4(203, 0, 113, 200), 49, 60_000);
+const NAS_RELAY: Ep = wan(v4(203, 0, 113, 45), 50, 41_200);
 
 // ---------------------------------------------------------------------------------------------
 // Frames
@@ -1879,8 +1889,8 @@ fn ssh(cap: &mut Cap, t: i64, end: i64) {
     ];
     let mut i = 0;
     while k.t < end - 6 * SEC {
-        k.after(cap.rng.between(2, 8) * SEC);
-        let keys = cap.rng.size(6, 26);
+        k.after(cap.rng.between(1, 6) * SEC);
+        let keys = cap.rng.size(6, 30);
         for _ in 0..keys {
             k.after(cap.rng.between(90, 320) * MS);
             let key = enc(&mut cap.rng, 12);
@@ -1970,19 +1980,73 @@ impl Smb {
     }
 }
 
+/// A BER/DER tag-length-value (lengths below 256).
+fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![tag];
+    if body.len() < 128 {
+        v.push(body.len() as u8);
+    } else {
+        v.push(0x81);
+        v.push(body.len() as u8);
+    }
+    v.extend_from_slice(body);
+    v
+}
+
+/// A BER INTEGER (or another integer-valued type, by `tag`), minimal two's complement.
+fn ber_int(tag: u8, v: i64) -> Vec<u8> {
+    let b = v.to_be_bytes();
+    let mut i = 0;
+    while i < 7 && ((b[i] == 0 && b[i + 1] & 0x80 == 0) || (b[i] == 0xff && b[i + 1] & 0x80 != 0)) {
+        i += 1;
+    }
+    tlv(tag, &b[i..])
+}
+
+/// Bob's printer monitor polls the printer's status over SNMPv2c every `every` from `t`.
+fn snmp_poll(cap: &mut Cap, t: i64, end: i64, every: i64) {
+    // hrPrinterStatus.1, hrDeviceStatus.1, sysUpTime.0
+    let oids: [&[u8]; 3] = [
+        &[0x2b, 6, 1, 2, 1, 25, 3, 5, 1, 1, 1],
+        &[0x2b, 6, 1, 2, 1, 25, 3, 2, 1, 5, 1],
+        &[0x2b, 6, 1, 2, 1, 1, 3, 0],
+    ];
+    let port = cap.ephemeral(&BOB);
+    let mut id = i64::from(cap.rng.u32() >> 1);
+    let mut ts = t;
+    while ts < end {
+        let uptime = 4_711_000 + (ts - T0) / (10 * MS);
+        let values = [ber_int(0x02, 3), ber_int(0x02, 2), ber_int(0x43, uptime)];
+        let msg = |pdu: u8, with_values: bool| {
+            let mut binds = Vec::new();
+            for (oid, value) in oids.iter().zip(&values) {
+                let mut b = tlv(0x06, oid);
+                if with_values {
+                    b.extend_from_slice(value);
+                } else {
+                    b.extend_from_slice(&[0x05, 0x00]);
+                }
+                binds.extend_from_slice(&tlv(0x30, &b));
+            }
+            let mut p = ber_int(0x02, id);
+            p.extend_from_slice(&ber_int(0x02, 0));
+            p.extend_from_slice(&ber_int(0x02, 0));
+            p.extend_from_slice(&tlv(0x30, &binds));
+            let mut m = ber_int(0x02, 1);
+            m.extend_from_slice(&tlv(0x04, b"public"));
+            m.extend_from_slice(&tlv(pdu, &p));
+            tlv(0x30, &m)
+        };
+        cap.udp(ts, &BOB, &PRINTER, (port, 161), &msg(0xa0, false));
+        let dt = cap.rng.between(900, 4_000) * US;
+        cap.udp(ts + dt, &PRINTER, &BOB, (161, port), &msg(0xa2, true));
+        id += 1;
+        ts += every + cap.rng.between(-20, 20) * MS;
+    }
+}
+
 /// Minimal SPNEGO negTokenInit offering NTLMSSP.
 fn spnego_init() -> Vec<u8> {
-    fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
-        let mut v = vec![tag];
-        if body.len() < 128 {
-            v.push(body.len() as u8);
-        } else {
-            v.push(0x81);
-            v.push(body.len() as u8);
-        }
-        v.extend_from_slice(body);
-        v
-    }
     let ntlm = tlv(
         0x06,
         &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 0x02, 0x0a],
@@ -2184,7 +2248,7 @@ fn teams(cap: &mut Cap, t: i64, end: i64) {
     let mut k = https_open(cap, t, BOB, TEAMS, "teams.microsoft.com", 30_000_000);
     https_exchanges(cap, &mut k, &[(0, 620, 3_900)]);
     while k.t < end - 30 * SEC {
-        k.after(cap.rng.between(8, 21) * SEC);
+        k.after(cap.rng.between(5, 16) * SEC);
         if cap.rng.percent(60) {
             // Keep-alive from the client.
             let v = cap.rng.size(20, 60);
@@ -2300,6 +2364,7 @@ fn scenario(cap: &mut Cap) {
     }
     ntp(cap, at(2_600), ALICE, APPLE_NTP, 1, *b"GPSs");
     ntp_refused(cap, at(33_100));
+    snmp_poll(cap, at(26_300), end, 10 * SEC);
 
     // mDNS chatter.
     let airplay = [("_airplay._tcp.local", PTR), ("_raop._tcp.local", PTR)];
@@ -2731,7 +2796,7 @@ fn scenario(cap: &mut Cap) {
         (BOB, OUTLOOK, "outlook.office365.com"),
         (ALICE, ICLOUD, "gateway.icloud.com"),
         (CAROL, GITHUB, "api.github.com"),
-        (NAS, JSDELIVR, "cdn.jsdelivr.net"),
+        (NAS, NAS_RELAY, "relay.nasvendor.example"),
         (PHONE, GOOGLE, "www.google.com"),
         (BOB, WIN_TELEMETRY, "settings-win.data.microsoft.com"),
         (CAROL, FIREFOX, "firefox.settings.services.mozilla.com"),

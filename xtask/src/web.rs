@@ -24,7 +24,9 @@ fn run(root: &Path, program: &str, args: &[&str], path: Option<&str>) -> Result<
     if let Some(p) = path {
         cmd.env("PATH", p);
     }
-    let status = cmd.status().with_context(|| format!("cannot start {program}"))?;
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start {program}"))?;
     if !status.success() {
         bail!("{program} {} failed ({status})", args.join(" "));
     }
@@ -38,19 +40,44 @@ fn version_of(program: &str) -> Option<String> {
 
 /// Installs whatever is missing: the wasm32 target, trunk, wasm-bindgen-cli, npm packages.
 pub fn ensure_tools(root: &Path) -> Result<()> {
-    let targets = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
-        run(root, "rustup", &["target", "add", "wasm32-unknown-unknown"], None)?;
+        run(
+            root,
+            "rustup",
+            &["target", "add", "wasm32-unknown-unknown"],
+            None,
+        )?;
     }
     if !version_of("trunk").is_some_and(|v| v.ends_with(TRUNK_VERSION)) {
-        run(root, "cargo", &["install", "--locked", "trunk", "--version", TRUNK_VERSION], None)?;
+        run(
+            root,
+            "cargo",
+            &["install", "--locked", "trunk", "--version", TRUNK_VERSION],
+            None,
+        )?;
     }
     let bindgen_ok = version_of("wasm-bindgen").is_some_and(|v| v.ends_with(WASM_BINDGEN_VERSION))
         && version_of("wasm-bindgen-test-runner").is_some_and(|v| v.contains(WASM_BINDGEN_VERSION));
     if !bindgen_ok {
-        run(root, "cargo", &["install", "--locked", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION], None)?;
+        run(
+            root,
+            "cargo",
+            &[
+                "install",
+                "--locked",
+                "wasm-bindgen-cli",
+                "--version",
+                WASM_BINDGEN_VERSION,
+            ],
+            None,
+        )?;
     }
-    if !root.join("node_modules/.bin/wasm-opt").exists() || !root.join("node_modules/playwright-core").exists() {
+    if !root.join("node_modules/.bin/wasm-opt").exists()
+        || !root.join("node_modules/playwright-core").exists()
+    {
         run(root, "npm", &["ci", "--no-audit", "--no-fund"], None)?;
     }
     Ok(())
@@ -74,7 +101,10 @@ pub fn tool_path(root: &Path) -> String {
 /// The Content-Security-Policy of the page: only this site's own files; Wasm compilation; the
 /// inline module loader Trunk writes, by hash.
 pub fn csp(inline_script_hashes: &[String]) -> String {
-    let hashes: String = inline_script_hashes.iter().map(|h| format!(" 'sha256-{h}'")).collect();
+    let hashes: String = inline_script_hashes
+        .iter()
+        .map(|h| format!(" 'sha256-{h}'"))
+        .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
          img-src 'self' data: blob:; connect-src 'self'; worker-src 'self'; font-src 'self'; \
@@ -88,10 +118,14 @@ pub fn inline_scripts(html: &str) -> Vec<&str> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body = &after[tag_end + 1..];
-        let Some(close) = body.find("</script>") else { break };
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") {
             out.push(&body[..close]);
         }
@@ -106,9 +140,17 @@ pub fn apply_csp(html: &str) -> Result<String> {
         .into_iter()
         .map(|s| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes())))
         .collect();
-    let meta = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">", csp(&hashes));
-    let start = html.find("<!-- CSP_PLACEHOLDER").context("index.html has no CSP placeholder")?;
-    let end = html[start..].find("-->").map(|e| start + e + 3).context("unterminated CSP placeholder")?;
+    let meta = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        csp(&hashes)
+    );
+    let start = html
+        .find("<!-- CSP_PLACEHOLDER")
+        .context("index.html has no CSP placeholder")?;
+    let end = html[start..]
+        .find("-->")
+        .map(|e| start + e + 3)
+        .context("unterminated CSP placeholder")?;
     Ok(format!("{}{}{}", &html[..start], meta, &html[end..]))
 }
 
@@ -116,7 +158,12 @@ pub fn apply_csp(html: &str) -> Result<String> {
 pub fn dist(root: &Path) -> Result<()> {
     ensure_tools(root)?;
     let path = tool_path(root);
-    run(root, "trunk", &["build", "--release", "--locked"], Some(&path))?;
+    run(
+        root,
+        "trunk",
+        &["build", "--release", "--locked"],
+        Some(&path),
+    )?;
     let index = root.join("dist/index.html");
     let html = std::fs::read_to_string(&index).context("dist/index.html")?;
     std::fs::write(&index, apply_csp(&html)?)?;
@@ -125,7 +172,10 @@ pub fn dist(root: &Path) -> Result<()> {
         .filter_map(|e| e.metadata().ok())
         .map(|m| m.len())
         .sum();
-    eprintln!("dist/ is ready ({} KiB); any static host serves it as is", size / 1024);
+    eprintln!(
+        "dist/ is ready ({} KiB); any static host serves it as is",
+        size / 1024
+    );
     Ok(())
 }
 
@@ -134,7 +184,20 @@ pub fn serve(root: &Path) -> Result<()> {
     dist(root)?;
     eprintln!("serving dist/ on http://{SERVE_ADDR}/ (Ctrl-C stops)");
     let (host, port) = SERVE_ADDR.split_once(':').unwrap_or(("127.0.0.1", "8080"));
-    run(root, "python3", &["-m", "http.server", port, "--bind", host, "--directory", "dist"], None)
+    run(
+        root,
+        "python3",
+        &[
+            "-m",
+            "http.server",
+            port,
+            "--bind",
+            host,
+            "--directory",
+            "dist",
+        ],
+        None,
+    )
 }
 
 #[cfg(test)]
@@ -149,9 +212,13 @@ mod tests {
         assert!(out.contains("Content-Security-Policy"));
         assert!(!out.contains("CSP_PLACEHOLDER"));
         assert_eq!(inline_scripts(html), vec!["import init from './a.js';"]);
-        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"import init from './a.js';"));
+        let hash = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(b"import init from './a.js';"));
         assert!(out.contains(&format!("'sha256-{hash}'")));
         assert!(out.contains("default-src 'self'"));
-        assert!(!out.contains("http://") && !out.contains("https://"), "no third-party origin: {out}");
+        assert!(
+            !out.contains("http://") && !out.contains("https://"),
+            "no third-party origin: {out}"
+        );
     }
 }
