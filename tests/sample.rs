@@ -2,6 +2,9 @@
 //! chart something to show. It is made by `cargo xtask sample`; the generator's own tests
 //! (`cargo test -p xtask`) check that the committed file is what it makes now.
 
+// Native only: the test reads a file, which does not exist in the browser.
+#![cfg(not(target_arch = "wasm32"))]
+
 use pcapscope::decode::Proto;
 use std::path::PathBuf;
 
