@@ -176,6 +176,26 @@ test('loading a second file replaces the first; the sample opens', async () => {
   await page.close();
 });
 
+test('once loaded, the page keeps working with the network off', async () => {
+  const { page } = await newPage();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+  assert.ok(await page.isVisible('#offline'), 'the page says it works offline');
+  const first = path.join(root, 'fixtures', 'http-get-ethernet.pcap');
+  await openFile(page, first);
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForFunction(() => window.wasmBindings !== undefined);
+    const second = path.join(root, 'fixtures', 'tcp-handshake-ns.pcapng');
+    await openFile(page, second);
+    assert.equal(await page.getAttribute('[data-testid=status]', 'data-state'), 'done');
+    assert.equal(Number(await metric(page, 'packets')), nativeStats(second).packets);
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.close();
+});
+
 test('screenshots in light and dark (target/e2e-artifacts)', async () => {
   const file = existsSync(corpus) ? path.join(corpus, 'cs__http_espn.pcapng') : path.join(root, 'www', 'sample.pcapng');
   for (const scheme of ['light', 'dark']) {

@@ -749,4 +749,25 @@ pub fn start() {
         }
     }
     on_resize.forget();
+    register_service_worker(&window);
+}
+
+/// Registers the service worker that keeps the page working offline, and says so once it is
+/// in control.
+fn register_service_worker(window: &Window) {
+    let container = window.navigator().service_worker();
+    let promise = container.register("./sw.js");
+    let ok = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("offline"))
+        {
+            let _ = el.remove_attribute("hidden");
+        }
+    });
+    // Without a service worker (a file:// page, a private window) the page still works online.
+    let failed = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+    let _ = promise.then(&ok).catch(&failed);
+    ok.forget();
+    failed.forget();
 }
