@@ -148,12 +148,18 @@ impl PacketIndex {
 
     /// Appends a frame. Frames must be pushed in file order.
     pub fn push(&mut self, frame: &Frame<'_>, r: &PacketRecord) {
+        self.push_record(frame.data_offset, r);
+    }
+
+    /// Appends a frame's record with the byte offset of its data. Frames must be pushed in
+    /// file order.
+    pub fn push_record(&mut self, data_offset: u64, r: &PacketRecord) {
         let (s, d) = match r.inner_ip() {
             Some(p) => (self.intern(p.src), self.intern(p.dst)),
             None => (AddrId::NONE, AddrId::NONE),
         };
         self.ts_ns.push(r.ts_ns);
-        self.data_offset.push(frame.data_offset);
+        self.data_offset.push(data_offset);
         self.orig_len.push(r.orig_len);
         self.cap_len.push(r.cap_len);
         self.src.push(s);
