@@ -254,7 +254,7 @@ mod tests {
             )
             .unwrap();
         }
-        drop(w);
+        w.flush().unwrap();
         out
     }
 

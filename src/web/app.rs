@@ -67,6 +67,8 @@ struct App {
     layouts: Vec<(Chart, ChartLayout)>,
     dark: Option<bool>,
     last_draw: f64,
+    /// A file was opened and its first data has not been drawn yet (for the performance mark).
+    first_chart_pending: bool,
 }
 
 thread_local! {
@@ -158,6 +160,8 @@ impl App {
     /// Starts analyzing `file` in a fresh worker; any running analysis is cancelled at once.
     fn open(&mut self, file: File) {
         self.cancel();
+        self.mark("pcapscope-open");
+        self.first_chart_pending = true;
         let name = file.name();
         let size = file.size();
         let opts = WorkerOptions::new();
@@ -287,6 +291,7 @@ impl App {
                 snapshot,
                 damage,
                 elapsed_ms,
+                wasm_memory,
             } => {
                 let name = self
                     .job
@@ -299,6 +304,11 @@ impl App {
                 self.snapshot = Some(*snapshot);
                 self.render_summary();
                 self.draw_charts();
+                self.mark("pcapscope-done");
+                if let Some(b) = self.doc.body() {
+                    // For the benchmark harness: the worker's Wasm memory high-water mark.
+                    let _ = b.set_attribute("data-wasm-memory", &wasm_memory.to_string());
+                }
                 let packets = self.snapshot.as_ref().map_or(0, |s| s.summary.packets);
                 match damage {
                     Some(d) => {
@@ -473,6 +483,13 @@ impl App {
         }
     }
 
+    /// A User Timing mark (`performance.mark`), read by the benchmark harness.
+    fn mark(&self, name: &str) {
+        if let Some(p) = self.window.performance() {
+            let _ = p.mark(name);
+        }
+    }
+
     /// Draws every chart from the latest snapshot, at the device pixel ratio.
     fn draw_charts(&mut self) {
         self.last_draw = now(&self.window);
@@ -624,6 +641,7 @@ pub fn start() {
         layouts: Vec::new(),
         dark: None,
         last_draw: 0.0,
+        first_chart_pending: false,
     };
     app.set_state(State::Idle);
     app.render_summary();

@@ -71,6 +71,8 @@ pub enum FromWorker {
         damage: Option<Damage>,
         /// Time the analysis took, ms.
         elapsed_ms: f64,
+        /// Size of the worker's Wasm memory at the end, bytes.
+        wasm_memory: u64,
     },
     /// The file is not a capture (or could not be read at all).
     NotACapture {
@@ -107,6 +109,7 @@ mod tests {
                 message: "cut short".into(),
             }),
             elapsed_ms: 1.5,
+            wasm_memory: 1 << 20,
         };
         let text = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);

@@ -53,6 +53,17 @@ pub fn post(msg: &FromWorker) {
     }
 }
 
+/// Size of this worker's Wasm linear memory (it never shrinks: the high-water mark).
+fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map_or(0, |m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as u64
+        })
+}
+
 /// Reads a `File` as a [`Read`], one chunk at a time.
 struct FileSource {
     file: File,
@@ -177,6 +188,7 @@ pub fn analyze_file(file: File, post: &mut dyn FnMut(&FromWorker)) {
         snapshot: Box::new(engine.snapshot(Some(SNAPSHOT_TOP))),
         damage,
         elapsed_ms: now() - started,
+        wasm_memory: wasm_memory_bytes(),
     });
 }
 
