@@ -21,8 +21,6 @@ use std::net::IpAddr;
 /// Caps on the number of distinct keys each table keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Distinct IP addresses (endpoints).
-    pub endpoints: usize,
     /// Distinct IP address pairs.
     pub ip_conversations: usize,
     /// Distinct TCP/UDP 5-tuples.
@@ -36,7 +34,6 @@ impl Default for Limits {
     /// addresses stays within a few hundred MiB.
     fn default() -> Self {
         Limits {
-            endpoints: 1 << 18,
             ip_conversations: 1 << 19,
             flows: 1 << 20,
             ports: 1 << 17,
@@ -192,7 +189,6 @@ pub struct Aggregator {
     out_of_order: u64,
     protocols: [Count; 64],
     malformed: [u64; 4],
-    endpoints: CappedMap<IpAddr, EndpointTraffic>,
     ip_conversations: CappedMap<(IpAddr, IpAddr), Traffic>,
     flows: CappedMap<FlowKey, Traffic>,
     ports: CappedMap<(u8, u16), Count>,
@@ -219,7 +215,6 @@ impl Aggregator {
             out_of_order: 0,
             protocols: [Count::default(); 64],
             malformed: [0; 4],
-            endpoints: CappedMap::new(limits.endpoints),
             ip_conversations: CappedMap::new(limits.ip_conversations),
             flows: CappedMap::new(limits.flows),
             ports: CappedMap::new(limits.ports),
@@ -318,13 +313,29 @@ impl Aggregator {
         } else {
             (p.dst, p.src)
         };
+        // Endpoints are derived from conversations when a snapshot is taken: one map update
+        // per IP header here instead of three.
         self.ip_conversations.entry(key).add(forward, len, ts);
-        let s = self.endpoints.entry(p.src);
-        s.tx_packets += 1;
-        s.tx_bytes += len;
-        let d = self.endpoints.entry(p.dst);
-        d.rx_packets += 1;
-        d.rx_bytes += len;
+    }
+
+    /// Every address's traffic, summed over its conversations.
+    fn endpoint_traffic(&self) -> Vec<Endpoint> {
+        let mut map: crate::hashing::FlowMap<IpAddr, EndpointTraffic> = crate::hashing::flow_map();
+        for ((a, b), t) in self.ip_conversations.iter() {
+            let ea = map.entry(*a).or_default();
+            ea.tx_packets += t.packets_ab;
+            ea.tx_bytes += t.bytes_ab;
+            ea.rx_packets += t.packets_ba;
+            ea.rx_bytes += t.bytes_ba;
+            let eb = map.entry(*b).or_default();
+            eb.tx_packets += t.packets_ba;
+            eb.tx_bytes += t.bytes_ba;
+            eb.rx_packets += t.packets_ab;
+            eb.rx_bytes += t.bytes_ab;
+        }
+        map.into_iter()
+            .map(|(addr, traffic)| Endpoint { addr, traffic })
+            .collect()
     }
 
     /// A plain-data copy of the aggregates, each table cut to its `top` largest rows by bytes
@@ -357,26 +368,18 @@ impl Aggregator {
             })
             .collect();
 
-        let all_endpoints: Vec<Endpoint> = self
-            .endpoints
-            .iter()
-            .map(|(addr, t)| Endpoint {
-                addr: *addr,
-                traffic: *t,
-            })
-            .collect();
+        let all_endpoints = self.endpoint_traffic();
         let ranked = |key: fn(&EndpointTraffic) -> (u64, u64)| {
             let mut v: Vec<Endpoint> = all_endpoints
                 .iter()
                 .filter(|e| key(&e.traffic) != (0, 0))
                 .copied()
                 .collect();
-            v.sort_by(|x, y| {
+            top_n(&mut v, top, |x, y| {
                 key(&y.traffic)
                     .cmp(&key(&x.traffic))
                     .then_with(|| addr_cmp(&x.addr, &y.addr))
             });
-            v.truncate(top);
             v
         };
         let endpoints = ranked(|t| (t.bytes(), t.packets()));
@@ -392,13 +395,12 @@ impl Aggregator {
                 traffic: *t,
             })
             .collect();
-        ip_conversations.sort_by(|x, y| {
+        top_n(&mut ip_conversations, top, |x, y| {
             (y.traffic.bytes(), y.traffic.packets())
                 .cmp(&(x.traffic.bytes(), x.traffic.packets()))
                 .then_with(|| addr_cmp(&x.a, &y.a))
                 .then_with(|| addr_cmp(&x.b, &y.b))
         });
-        ip_conversations.truncate(top);
 
         let mut flows: Vec<Flow> = self
             .flows
@@ -408,7 +410,7 @@ impl Aggregator {
                 traffic: *t,
             })
             .collect();
-        flows.sort_by(|x, y| {
+        top_n(&mut flows, top, |x, y| {
             (y.traffic.bytes(), y.traffic.packets())
                 .cmp(&(x.traffic.bytes(), x.traffic.packets()))
                 .then_with(|| addr_cmp(&x.key.a, &y.key.a))
@@ -421,7 +423,6 @@ impl Aggregator {
                     ))
                 })
         });
-        flows.truncate(top);
 
         let mut ports: Vec<PortCount> = self
             .ports
@@ -432,12 +433,11 @@ impl Aggregator {
                 count: *c,
             })
             .collect();
-        ports.sort_by(|x, y| {
+        top_n(&mut ports, top, |x, y| {
             (y.count.bytes, y.count.packets)
                 .cmp(&(x.count.bytes, x.count.packets))
                 .then_with(|| (x.proto, x.port).cmp(&(y.proto, y.port)))
         });
-        ports.truncate(top);
 
         let sizes = SIZE_BINS
             .iter()
@@ -455,7 +455,17 @@ impl Aggregator {
             endpoints,
             top_sources,
             top_destinations,
-            endpoints_other: self.endpoints.overflowed().then(|| *self.endpoints.other()),
+            // Conversations past the cap have no addresses: their packets count once as sent
+            // and once as received by unknown endpoints.
+            endpoints_other: self.ip_conversations.overflowed().then(|| {
+                let o = self.ip_conversations.other();
+                EndpointTraffic {
+                    tx_packets: o.packets(),
+                    tx_bytes: o.bytes(),
+                    rx_packets: o.packets(),
+                    rx_bytes: o.bytes(),
+                }
+            }),
             ip_conversations,
             ip_conversations_total: self.ip_conversations.len() as u64,
             ip_conversations_other: self
@@ -470,6 +480,20 @@ impl Aggregator {
             timeline: self.timeline.view(),
         }
     }
+}
+
+/// Keeps the `n` first rows of `v` in `cmp` order, sorted: a partial selection first, so a
+/// snapshot of a few top rows out of a million flows costs linear time, not a full sort.
+fn top_n<T>(v: &mut Vec<T>, n: usize, mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    if n == 0 {
+        v.clear();
+        return;
+    }
+    if n < v.len() {
+        v.select_nth_unstable_by(n - 1, &mut cmp);
+        v.truncate(n);
+    }
+    v.sort_by(cmp);
 }
 
 fn layer_index(l: Layer) -> usize {
@@ -782,7 +806,6 @@ mod tests {
     #[test]
     fn a_flood_of_addresses_stays_within_the_caps() {
         let limits = Limits {
-            endpoints: 100,
             ip_conversations: 50,
             flows: 50,
             ports: 10,
@@ -800,13 +823,19 @@ mod tests {
             ));
         }
         let s = agg.snapshot(None);
-        assert_eq!(s.endpoints.len(), 100);
+        // Endpoints come from the 50 conversations kept: 50 sources and their one peer.
+        assert_eq!(s.endpoints.len(), 51);
+        assert_eq!(s.endpoints_other.unwrap().tx_packets, 10_000 - 50);
         assert_eq!(s.ip_conversations.len(), 50);
         assert_eq!(s.flows.len(), 50);
         assert_eq!(s.ports.len(), 10);
         let kept: u64 = s.ip_conversations.iter().map(|c| c.traffic.packets()).sum();
         assert_eq!(kept + s.ip_conversations_other.unwrap().packets(), 10_000);
         assert_eq!(s.summary.packets, 10_000);
-        assert_eq!(agg.snapshot(Some(5)).ip_conversations.len(), 5);
+        let top5 = agg.snapshot(Some(5));
+        assert_eq!(top5.ip_conversations[..], s.ip_conversations[..5]);
+        assert_eq!(top5.flows[..], s.flows[..5]);
+        assert_eq!(top5.endpoints[..], s.endpoints[..5]);
+        assert!(agg.snapshot(Some(0)).flows.is_empty());
     }
 }
