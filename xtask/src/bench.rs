@@ -14,6 +14,9 @@
 //! - `PCAPSCOPE_BENCH_TSHARK=0` — skip tshark (it takes minutes on a 1 GiB file).
 //! - `PCAPSCOPE_BENCH_RUNS` — pcapscope runs (default 3).
 //! - `PCAPSCOPE_BENCH_KEEP=1` — keep the generated file (for profiling) instead of deleting it.
+//!
+//! After the native table, the same file is loaded by the page in headless Chromium and a
+//! second table printed (see `bench_browser`; `PCAPSCOPE_BENCH_BROWSER=0` skips it).
 
 use anyhow::{bail, Context, Result};
 use pcapscope::capture::{linktype, Reader};
@@ -311,6 +314,15 @@ pub fn run(root: &Path, file: Option<&String>) -> Result<()> {
         format!("    tshark -n -r {path_str} -q -z conv,ip > /dev/null"),
     );
     print!("{out}");
+    crate::bench_browser::run(
+        root,
+        &crate::bench_browser::Bench {
+            file: &path,
+            file_bytes,
+            packets,
+            work: &work.path,
+        },
+    )?;
     if keep && generated.is_some() {
         eprintln!("bench: kept {} (PCAPSCOPE_BENCH_KEEP=1)", path.display());
     }

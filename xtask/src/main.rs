@@ -4,6 +4,7 @@ use anyhow::{bail, Result};
 use std::path::PathBuf;
 
 mod bench;
+mod bench_browser;
 mod fixtures;
 mod sample;
 mod test;
