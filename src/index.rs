@@ -70,20 +70,64 @@ pub struct Entry {
     pub tcp_flags: u8,
 }
 
+/// Entries per block of a [`Column`].
+const BLOCK: usize = 1 << 16;
+
+/// One column of the index, stored in fixed blocks of [`BLOCK`] entries. A growing `Vec`
+/// doubles and copies, and WebAssembly memory never shrinks, so the old buffers would stay
+/// allocated: with blocks a column costs its entries and at most one partly filled block.
+#[derive(Debug, Clone, Default)]
+pub struct Column<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+impl<T: Copy> Column<T> {
+    /// Appends a value.
+    #[inline]
+    pub fn push(&mut self, v: T) {
+        match self.blocks.last_mut() {
+            Some(b) if b.len() < BLOCK => b.push(v),
+            _ => {
+                let mut b = Vec::with_capacity(BLOCK);
+                b.push(v);
+                self.blocks.push(b);
+            }
+        }
+        self.len += 1;
+    }
+
+    /// Value `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.blocks.get(i / BLOCK)?.get(i % BLOCK)
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the column is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// The index.
 #[derive(Debug)]
 pub struct PacketIndex {
-    ts_ns: Vec<i64>,
-    data_offset: Vec<u64>,
-    orig_len: Vec<u32>,
-    cap_len: Vec<u32>,
-    src: Vec<AddrId>,
-    dst: Vec<AddrId>,
-    src_port: Vec<u16>,
-    dst_port: Vec<u16>,
-    protocols: Vec<u64>,
-    ip_proto: Vec<u8>,
-    tcp_flags: Vec<u8>,
+    ts_ns: Column<i64>,
+    data_offset: Column<u64>,
+    orig_len: Column<u32>,
+    cap_len: Column<u32>,
+    src: Column<AddrId>,
+    dst: Column<AddrId>,
+    src_port: Column<u16>,
+    dst_port: Column<u16>,
+    protocols: Column<u64>,
+    ip_proto: Column<u8>,
+    tcp_flags: Column<u8>,
     addr_ids: FlowMap<IpAddr, AddrId>,
     addrs: Vec<IpAddr>,
 }
@@ -91,17 +135,17 @@ pub struct PacketIndex {
 impl Default for PacketIndex {
     fn default() -> Self {
         PacketIndex {
-            ts_ns: Vec::new(),
-            data_offset: Vec::new(),
-            orig_len: Vec::new(),
-            cap_len: Vec::new(),
-            src: Vec::new(),
-            dst: Vec::new(),
-            src_port: Vec::new(),
-            dst_port: Vec::new(),
-            protocols: Vec::new(),
-            ip_proto: Vec::new(),
-            tcp_flags: Vec::new(),
+            ts_ns: Column::default(),
+            data_offset: Column::default(),
+            orig_len: Column::default(),
+            cap_len: Column::default(),
+            src: Column::default(),
+            dst: Column::default(),
+            src_port: Column::default(),
+            dst_port: Column::default(),
+            protocols: Column::default(),
+            ip_proto: Column::default(),
+            tcp_flags: Column::default(),
             addr_ids: flow_map(),
             addrs: Vec::new(),
         }

@@ -35,6 +35,8 @@
 pub mod analyze;
 pub mod capture;
 pub mod decode;
+pub mod dissect;
+pub mod filter;
 pub mod hashing;
 pub mod index;
 pub mod render;
