@@ -103,6 +103,9 @@ after(async () => {
 test('the page loads with the test hooks in place and nothing to show yet', async () => {
   const { page, errors } = await newPage();
   assert.equal(await page.getAttribute('[data-testid=status]', 'data-state'), 'idle');
+  // Charts draw in tasks of their own after start-up.
+  await page.waitForFunction((names) => names.every((c) =>
+    Number(document.querySelector(`canvas[data-chart=${c}]`).dataset.drawn) >= 1), CHARTS);
   for (const c of CHARTS) {
     const drawn = Number(await page.getAttribute(`canvas[data-chart=${c}]`, 'data-drawn'));
     assert.ok(drawn >= 1, `${c} draws its empty state`);

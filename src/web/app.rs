@@ -5,7 +5,7 @@
 //! this file only moves them onto the screen. Strings are inserted with `textContent`, never as
 //! HTML.
 
-use super::messages::{FileInfo, FromWorker, ToWorker};
+use super::messages::{Damage, FileInfo, FromWorker, ToWorker};
 use crate::render::{self, Chart, ChartLayout, ChartOptions, Theme};
 use crate::report::epoch_seconds;
 use crate::stats::Snapshot;
@@ -282,7 +282,7 @@ impl App {
                 self.snapshot = Some(*snapshot);
                 self.render_summary();
                 let t = now(&self.window);
-                if t - self.last_draw >= REDRAW_MS {
+                if self.first_chart_pending || t - self.last_draw >= REDRAW_MS {
                     self.draw_charts();
                 }
             }
@@ -304,36 +304,14 @@ impl App {
                 self.snapshot = Some(*snapshot);
                 self.render_summary();
                 self.draw_charts();
-                self.mark("pcapscope-done");
                 if let Some(b) = self.doc.body() {
                     // For the benchmark harness: the worker's Wasm memory high-water mark.
                     let _ = b.set_attribute("data-wasm-memory", &wasm_memory.to_string());
                 }
                 let packets = self.snapshot.as_ref().map_or(0, |s| s.summary.packets);
-                match damage {
-                    Some(d) => {
-                        self.set_state(State::Error);
-                        self.set_status_text(&format!(
-                            "Read {} packets of {name} before the damage",
-                            thousands(packets)
-                        ));
-                        self.show_error(Some(&format!(
-                            "{name} is damaged: reading stopped at byte {} (frame {}): {}. The {} packets before it are shown.",
-                            thousands(d.offset),
-                            thousands(d.frame),
-                            d.message,
-                            thousands(packets)
-                        )));
-                    }
-                    None => {
-                        self.set_state(State::Done);
-                        self.set_status_text(&format!(
-                            "Read {name}: {} packets in {:.0} ms",
-                            thousands(packets),
-                            elapsed_ms
-                        ));
-                    }
-                }
+                // The charts draw in tasks of their own (see draw_charts); the final state is
+                // shown after them, so "done" means everything is on screen.
+                defer(move |app| app.finish(&name, packets, damage, elapsed_ms));
             }
             FromWorker::NotACapture { message } => {
                 let name = self
@@ -351,6 +329,35 @@ impl App {
                     j.bytes_read = bytes_read;
                 }
                 self.on_worker_crash(&message);
+            }
+        }
+    }
+
+    /// Shows the final state of an analysis, once its charts are drawn.
+    fn finish(&mut self, name: &str, packets: u64, damage: Option<Damage>, elapsed_ms: f64) {
+        self.mark("pcapscope-done");
+        match damage {
+            Some(d) => {
+                self.set_state(State::Error);
+                self.set_status_text(&format!(
+                    "Read {} packets of {name} before the damage",
+                    thousands(packets)
+                ));
+                self.show_error(Some(&format!(
+                            "{name} is damaged: reading stopped at byte {} (frame {}): {}. The {} packets before it are shown.",
+                            thousands(d.offset),
+                            thousands(d.frame),
+                            d.message,
+                            thousands(packets)
+                        )));
+            }
+            None => {
+                self.set_state(State::Done);
+                self.set_status_text(&format!(
+                    "Read {name}: {} packets in {:.0} ms",
+                    thousands(packets),
+                    elapsed_ms
+                ));
             }
         }
     }
@@ -490,50 +497,64 @@ impl App {
         }
     }
 
-    /// Draws every chart from the latest snapshot, at the device pixel ratio.
+    /// Draws every chart from the latest snapshot, at the device pixel ratio, one chart per
+    /// task so that no single task keeps the main thread for long.
     fn draw_charts(&mut self) {
         self.last_draw = now(&self.window);
+        for chart in Chart::ALL {
+            let chart = *chart;
+            defer(move |app| app.draw_chart(chart));
+        }
+        defer(|app| {
+            if app.first_chart_pending
+                && app.snapshot.as_ref().is_some_and(|s| s.summary.packets > 0)
+            {
+                app.first_chart_pending = false;
+                app.mark("pcapscope-first-chart");
+            }
+        });
+    }
+
+    /// Draws one chart from the latest snapshot.
+    fn draw_chart(&mut self, chart: Chart) {
+        let Ok(Some(el)) = self
+            .doc
+            .query_selector(&format!("canvas[data-chart={}]", chart.name()))
+        else {
+            return;
+        };
+        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
+            return;
+        };
         let empty = Snapshot::default();
-        let snap = self.snapshot.clone().unwrap_or(empty);
+        let snap = self.snapshot.as_ref().unwrap_or(&empty);
         let dpr = self.window.device_pixel_ratio().max(1.0);
         let opts = self.chart_options(dpr);
-        self.layouts.clear();
-        for chart in Chart::ALL {
-            let Ok(Some(el)) = self
-                .doc
-                .query_selector(&format!("canvas[data-chart={}]", chart.name()))
-            else {
-                continue;
-            };
-            let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
-                continue;
-            };
-            let w = (f64::from(canvas.client_width()) * dpr).round().max(1.0) as u32;
-            let h = (f64::from(canvas.client_height()) * dpr).round().max(1.0) as u32;
-            if canvas.width() != w || canvas.height() != h {
-                canvas.set_width(w);
-                canvas.set_height(h);
+        let w = (f64::from(canvas.client_width()) * dpr).round().max(1.0) as u32;
+        let h = (f64::from(canvas.client_height()) * dpr).round().max(1.0) as u32;
+        if canvas.width() != w || canvas.height() != h {
+            canvas.set_width(w);
+            canvas.set_height(h);
+        }
+        let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+            return;
+        };
+        let area = backend.into_drawing_area();
+        match render::draw(chart, &area, snap, &opts) {
+            Ok(layout) => {
+                let _ = area.present();
+                let _ = canvas.set_attribute("aria-label", &render::text_alternative(chart, snap));
+                self.layouts.retain(|(c, _)| *c != chart);
+                self.layouts.push((chart, layout));
+                let n = canvas
+                    .get_attribute("data-drawn")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                let _ = canvas.set_attribute("data-drawn", &(n + 1).to_string());
             }
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
-                continue;
-            };
-            let area = backend.into_drawing_area();
-            match render::draw(*chart, &area, &snap, &opts) {
-                Ok(layout) => {
-                    let _ = area.present();
-                    self.layouts.push((*chart, layout));
-                    let n = canvas
-                        .get_attribute("data-drawn")
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(0);
-                    let _ = canvas.set_attribute("data-drawn", &(n + 1).to_string());
-                    let _ = canvas
-                        .set_attribute("aria-label", &render::text_alternative(*chart, &snap));
-                }
-                Err(e) => web_sys::console::error_1(
-                    &format!("pcapscope: drawing {} failed: {e}", chart.name()).into(),
-                ),
-            }
+            Err(e) => web_sys::console::error_1(
+                &format!("pcapscope: drawing {} failed: {e}", chart.name()).into(),
+            ),
         }
     }
 
@@ -566,6 +587,16 @@ impl App {
             }
             None => tip.set_hidden(true),
         }
+    }
+}
+
+/// Runs `f` on the app in a task of its own (after everything already queued).
+fn defer(f: impl FnOnce(&mut App) + 'static) {
+    let cb = Closure::once_into_js(move || {
+        with_app(f);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(cb.unchecked_ref(), 0);
     }
 }
 
