@@ -1,12 +1,14 @@
 // pcapscope's service worker: keeps the page working offline once it has been loaded.
 // It only ever caches this site's own files (same-origin GET requests); captures are never
 // fetched, so nothing of theirs can end up here.
-const CACHE = 'pcapscope-v1';
+// `cargo xtask dist` fills in every file of the built site and a version that changes with them.
+const PRECACHE = ['./' /* PRECACHE_LIST */];
+const CACHE = 'pcapscope-' + 'PRECACHE_VERSION';
 
 self.addEventListener('install', (event) => {
-  // The page and its worker fetch their files right after install; cache what the page needs
-  // first so a second visit without network opens instantly.
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(['./', './index.html', './worker_loader.js'])).catch(() => {}));
+  // Everything the page and its workers load, so the next visit works without a network
+  // whatever was fetched before this worker took control.
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(PRECACHE)));
   self.skipWaiting();
 });
 

@@ -46,11 +46,56 @@ impl State {
 
 type Handler<T> = Closure<dyn FnMut(T)>;
 
-/// A running worker and the handlers that must live as long as it does.
-struct Job {
+/// A started worker and the handlers that must live as long as it does.
+struct Spawned {
+    id: u32,
     worker: Worker,
+    /// It has posted Ready (its Wasm is initialised).
+    ready: bool,
     _on_message: Handler<MessageEvent>,
     _on_error: Handler<ErrorEvent>,
+}
+
+impl Spawned {
+    /// Starts a worker whose messages reach [`App::on_worker_message`] tagged with `id`.
+    fn start(id: u32) -> Result<Spawned, JsValue> {
+        let opts = WorkerOptions::new();
+        opts.set_type(WorkerType::Classic);
+        let worker = Worker::new_with_options("./worker_loader.js", &opts)?;
+        let on_message = Handler::<MessageEvent>::new(move |ev: MessageEvent| {
+            match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
+                Ok(msg) => {
+                    with_app(|app| app.on_worker_message(id, msg));
+                }
+                Err(e) => {
+                    web_sys::console::error_1(&format!("pcapscope: bad worker message: {e}").into())
+                }
+            }
+        });
+        let on_error = Handler::<ErrorEvent>::new(move |ev: ErrorEvent| {
+            ev.prevent_default();
+            let msg = ev.message();
+            with_app(|app| {
+                if app.job.as_ref().is_some_and(|j| j.w.id == id) {
+                    app.on_worker_crash(&msg);
+                }
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Spawned {
+            id,
+            worker,
+            ready: false,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+}
+
+/// The analysis of one file.
+struct Job {
+    w: Spawned,
     /// The file, posted once the worker says Ready.
     file: Option<File>,
     name: String,
@@ -62,6 +107,10 @@ struct App {
     window: Window,
     doc: Document,
     job: Option<Job>,
+    /// A worker started ahead of time, so that opening a file does not wait for its Wasm to
+    /// load (about 50-100 ms).
+    spare: Option<Spawned>,
+    next_worker_id: u32,
     info: Option<FileInfo>,
     snapshot: Option<Snapshot>,
     layouts: Vec<(Chart, ChartLayout)>,
@@ -164,33 +213,16 @@ impl App {
         self.first_chart_pending = true;
         let name = file.name();
         let size = file.size();
-        let opts = WorkerOptions::new();
-        opts.set_type(WorkerType::Classic);
-        let worker = match Worker::new_with_options("./worker_loader.js", &opts) {
-            Ok(w) => w,
-            Err(e) => {
-                self.fail(&format!("cannot start the analysis worker: {e:?}"));
-                return;
-            }
-        };
-        let on_message = Handler::<MessageEvent>::new(|ev: MessageEvent| {
-            let ser = serde_wasm_bindgen::from_value::<FromWorker>(ev.data());
-            match ser {
-                Ok(msg) => {
-                    with_app(|app| app.on_worker_message(msg));
-                }
+        let spawned = match self.spare.take() {
+            Some(w) => w,
+            None => match self.spawn() {
+                Ok(w) => w,
                 Err(e) => {
-                    web_sys::console::error_1(&format!("pcapscope: bad worker message: {e}").into())
+                    self.fail(&format!("cannot start the analysis worker: {e:?}"));
+                    return;
                 }
-            }
-        });
-        let on_error = Handler::<ErrorEvent>::new(|ev: ErrorEvent| {
-            ev.prevent_default();
-            let msg = ev.message();
-            with_app(|app| app.on_worker_crash(&msg));
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            },
+        };
         self.info = None;
         self.snapshot = None;
         self.layouts.clear();
@@ -199,28 +231,64 @@ impl App {
         self.set_state(State::Loading);
         self.set_status_text(&format!("Reading {name} …"));
         self.set_file_label(&name, None);
+        let ready = spawned.ready;
         self.job = Some(Job {
-            worker,
-            _on_message: on_message,
-            _on_error: on_error,
+            w: spawned,
             file: Some(file),
             name,
             size,
             bytes_read: 0,
         });
+        if ready {
+            self.post_file();
+        }
         self.render_summary();
         self.draw_charts();
+    }
+
+    fn spawn(&mut self) -> Result<Spawned, JsValue> {
+        let id = self.next_worker_id;
+        self.next_worker_id += 1;
+        Spawned::start(id)
+    }
+
+    /// Starts a spare worker if there is none (when idle: it would compete with a running
+    /// analysis for the CPU).
+    fn prepare_spare(&mut self) {
+        if self.spare.is_none() {
+            self.spare = self.spawn().ok();
+        }
+    }
+
+    /// Hands the job's file to its worker.
+    fn post_file(&mut self) {
+        let Some(job) = self.job.as_mut() else { return };
+        let Some(file) = job.file.take() else { return };
+        let envelope = js_sys::Object::new();
+        let ser =
+            serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
+        let msg = ToWorker::Open {
+            name: job.name.clone(),
+        }
+        .serialize(&ser)
+        .unwrap_or(JsValue::NULL);
+        let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &msg);
+        let _ = js_sys::Reflect::set(&envelope, &"file".into(), &file);
+        if let Err(e) = job.w.worker.post_message(&envelope) {
+            self.fail(&format!("cannot hand the file to the worker: {e:?}"));
+        }
     }
 
     /// Stops the running analysis, if any, keeping what is on screen.
     fn cancel(&mut self) {
         if let Some(job) = self.job.take() {
-            job.worker.terminate();
+            job.w.worker.terminate();
         }
     }
 
     fn fail(&mut self, text: &str) {
         self.cancel();
+        self.prepare_spare();
         self.set_state(State::Error);
         self.set_status_text("Stopped");
         self.show_error(Some(text));
@@ -237,24 +305,20 @@ impl App {
         ));
     }
 
-    fn on_worker_message(&mut self, msg: FromWorker) {
+    fn on_worker_message(&mut self, id: u32, msg: FromWorker) {
+        if let Some(spare) = self.spare.as_mut().filter(|w| w.id == id) {
+            spare.ready |= matches!(msg, FromWorker::Ready);
+            return;
+        }
+        if !self.job.as_ref().is_some_and(|j| j.w.id == id) {
+            return; // a cancelled worker's last words
+        }
         match msg {
             FromWorker::Ready => {
-                let Some(job) = self.job.as_mut() else { return };
-                let Some(file) = job.file.take() else { return };
-                let envelope = js_sys::Object::new();
-                let ser = serde_wasm_bindgen::Serializer::new()
-                    .serialize_large_number_types_as_bigints(true);
-                let msg = ToWorker::Open {
-                    name: job.name.clone(),
+                if let Some(job) = self.job.as_mut() {
+                    job.w.ready = true;
                 }
-                .serialize(&ser)
-                .unwrap_or(JsValue::NULL);
-                let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &msg);
-                let _ = js_sys::Reflect::set(&envelope, &"file".into(), &file);
-                if let Err(e) = job.worker.post_message(&envelope) {
-                    self.fail(&format!("cannot hand the file to the worker: {e:?}"));
-                }
+                self.post_file();
             }
             FromWorker::Progress {
                 info,
@@ -336,6 +400,7 @@ impl App {
     /// Shows the final state of an analysis, once its charts are drawn.
     fn finish(&mut self, name: &str, packets: u64, damage: Option<Damage>, elapsed_ms: f64) {
         self.mark("pcapscope-done");
+        self.prepare_spare();
         match damage {
             Some(d) => {
                 self.set_state(State::Error);
@@ -667,6 +732,8 @@ pub fn start() {
         window: window.clone(),
         doc: doc.clone(),
         job: None,
+        spare: None,
+        next_worker_id: 1,
         info: None,
         snapshot: None,
         layouts: Vec::new(),
@@ -677,7 +744,10 @@ pub fn start() {
     app.set_state(State::Idle);
     app.render_summary();
     APP.with(|a| *a.borrow_mut() = Some(app));
-    with_app(|app| app.draw_charts());
+    with_app(|app| {
+        app.draw_charts();
+        app.prepare_spare();
+    });
 
     if let Some(input) = doc
         .query_selector("input[data-testid=file-input]")
@@ -702,6 +772,7 @@ pub fn start() {
             with_app(|app| {
                 if app.job.is_some() {
                     app.cancel();
+                    app.prepare_spare();
                     app.set_state(State::Idle);
                     app.set_status_text("Cancelled");
                 }
@@ -790,7 +861,10 @@ pub fn start() {
         });
     }
     let on_resize = Closure::<dyn FnMut(js_sys::Array)>::new(|_entries: js_sys::Array| {
-        with_app(|app| app.draw_charts());
+        with_app(|app| {
+            app.draw_charts();
+            app.prepare_spare();
+        });
     });
     if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
         if let Some(grid) = doc.get_element_by_id("charts") {

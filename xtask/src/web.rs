@@ -154,6 +154,32 @@ pub fn apply_csp(html: &str) -> Result<String> {
     Ok(format!("{}{}{}", &html[..start], meta, &html[end..]))
 }
 
+/// The site's files (relative names, sorted), except the service worker itself.
+fn site_files(dist: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dist)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|n| n != "sw.js")
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Writes the list of files to precache, and a cache version derived from it (Trunk's file
+/// names carry content hashes, so a new build gets a new cache and the old one is dropped).
+pub fn fill_precache(script: &str, files: &[String]) -> Result<String> {
+    let list: String = files.iter().map(|f| format!(", './{f}'")).collect();
+    let version = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(&Sha256::digest(files.join("\n").as_bytes())[..9]);
+    if !script.contains("/* PRECACHE_LIST */") || !script.contains("PRECACHE_VERSION") {
+        bail!("sw.js has no precache placeholders");
+    }
+    Ok(script
+        .replace(" /* PRECACHE_LIST */", &list)
+        .replace("PRECACHE_VERSION", &version))
+}
+
 /// Release build of the static site into `dist/`.
 pub fn dist(root: &Path) -> Result<()> {
     ensure_tools(root)?;
@@ -167,6 +193,12 @@ pub fn dist(root: &Path) -> Result<()> {
     let index = root.join("dist/index.html");
     let html = std::fs::read_to_string(&index).context("dist/index.html")?;
     std::fs::write(&index, apply_csp(&html)?)?;
+    let sw = root.join("dist/sw.js");
+    let script = std::fs::read_to_string(&sw).context("dist/sw.js")?;
+    std::fs::write(
+        &sw,
+        fill_precache(&script, &site_files(&root.join("dist"))?)?,
+    )?;
     let size: u64 = std::fs::read_dir(root.join("dist"))?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.metadata().ok())
@@ -203,6 +235,15 @@ pub fn serve(root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_service_worker_precaches_every_file() {
+        let sw = "const PRECACHE = ['./' /* PRECACHE_LIST */];\nconst CACHE = 'pcapscope-' + 'PRECACHE_VERSION';";
+        let out = fill_precache(sw, &["a.wasm".into(), "index.html".into()]).unwrap();
+        assert!(out.contains("['./', './a.wasm', './index.html']"), "{out}");
+        assert!(!out.contains("PRECACHE_VERSION"));
+        assert!(fill_precache("nothing", &[]).is_err());
+    }
 
     #[test]
     fn csp_hashes_trunks_inline_loader_and_nothing_else() {
