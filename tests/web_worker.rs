@@ -4,9 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use pcapscope::capture::Format;
-use pcapscope::web::messages::{FromWorker, ToWorker};
+use pcapscope::web::messages::{decode, encode, FromWorker, ToWorker};
 use pcapscope::web::worker;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -19,10 +18,7 @@ fn file(name: &str, bytes: &[u8]) -> web_sys::File {
 
 /// The page's envelope: `{ msg, file }`.
 fn envelope(name: &str, f: &web_sys::File) -> JsValue {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    let msg = ToWorker::Open { name: name.into() }
-        .serialize(&ser)
-        .unwrap();
+    let msg = JsValue::from_str(&encode(&ToWorker::Open { name: name.into() }));
     let o = js_sys::Object::new();
     js_sys::Reflect::set(&o, &"msg".into(), &msg).unwrap();
     js_sys::Reflect::set(&o, &"file".into(), f).unwrap();
@@ -31,14 +27,11 @@ fn envelope(name: &str, f: &web_sys::File) -> JsValue {
 
 fn run(name: &str, bytes: &[u8]) -> Vec<FromWorker> {
     let mut got = Vec::new();
-    // Messages go through the same BigInt-preserving serialization as postMessage.
+    // Messages go through the same text encoding as postMessage.
     worker::handle(
         &envelope(name, &file(name, bytes)),
         &mut |m: &FromWorker| {
-            let ser =
-                serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-            let js = m.serialize(&ser).unwrap();
-            got.push(serde_wasm_bindgen::from_value(js).unwrap());
+            got.push(decode(&encode(m)).unwrap());
         },
     );
     got

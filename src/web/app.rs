@@ -5,13 +5,12 @@
 //! this file only moves them onto the screen. Strings are inserted with `textContent`, never as
 //! HTML.
 
-use super::messages::{Damage, FileInfo, FromWorker, ToWorker};
+use super::messages::{decode, encode, Damage, FileInfo, FromWorker, ToWorker};
 use crate::render::{self, Chart, ChartLayout, ChartOptions, Theme};
 use crate::report::epoch_seconds;
 use crate::stats::Snapshot;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
-use serde::Serialize;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -63,7 +62,7 @@ impl Spawned {
         opts.set_type(WorkerType::Classic);
         let worker = Worker::new_with_options("./worker_loader.js", &opts)?;
         let on_message = Handler::<MessageEvent>::new(move |ev: MessageEvent| {
-            match serde_wasm_bindgen::from_value::<FromWorker>(ev.data()) {
+            match decode::<FromWorker>(&ev.data().as_string().unwrap_or_default()) {
                 Ok(msg) => {
                     with_app(|app| app.on_worker_message(id, msg));
                 }
@@ -265,13 +264,9 @@ impl App {
         let Some(job) = self.job.as_mut() else { return };
         let Some(file) = job.file.take() else { return };
         let envelope = js_sys::Object::new();
-        let ser =
-            serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-        let msg = ToWorker::Open {
+        let msg = JsValue::from_str(&encode(&ToWorker::Open {
             name: job.name.clone(),
-        }
-        .serialize(&ser)
-        .unwrap_or(JsValue::NULL);
+        }));
         let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &msg);
         let _ = js_sys::Reflect::set(&envelope, &"file".into(), &file);
         if let Err(e) = job.w.worker.post_message(&envelope) {
@@ -310,7 +305,7 @@ impl App {
             spare.ready |= matches!(msg, FromWorker::Ready);
             return;
         }
-        if !self.job.as_ref().is_some_and(|j| j.w.id == id) {
+        if self.job.as_ref().is_none_or(|j| j.w.id != id) {
             return; // a cancelled worker's last words
         }
         match msg {

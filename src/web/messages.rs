@@ -1,12 +1,30 @@
-//! Messages between the page (main thread) and its worker: one enum each way, serialized with
-//! serde-wasm-bindgen (64-bit numbers as BigInt, so nanosecond times survive).
+//! Messages between the page (main thread) and its worker: one enum each way, posted as JSON
+//! text ([`encode`] / [`decode`]).
 //!
-//! The `File` to analyze cannot be serialized: the page posts `{ msg, file }`, where `msg` is a
-//! serialized [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy).
+//! JSON text rather than serde-wasm-bindgen's JS objects: a snapshot holds hundreds of 64-bit
+//! numbers, which serde-wasm-bindgen must make BigInts to keep nanosecond times exact, and
+//! walking that object graph on the main thread took up to 50 ms (measured by
+//! `cargo xtask bench`); parsing the same snapshot from text in Wasm is far cheaper, and
+//! integers stay exact.
+//!
+//! The `File` to analyze cannot be serialized: the page posts `{ msg, file }`, where `msg` is an
+//! encoded [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy).
 
 use crate::capture::{Format, LinkType};
 use crate::stats::Snapshot;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+/// A message as the text that crosses `postMessage`.
+pub fn encode<T: Serialize>(msg: &T) -> String {
+    // Serializing these plain types cannot fail (no maps with non-string keys, no I/O).
+    serde_json::to_string(msg).unwrap_or_default()
+}
+
+/// A message from the text that crossed `postMessage`.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
 
 /// Rows kept in each top-N table of a snapshot sent to the page.
 pub const SNAPSHOT_TOP: usize = 50;
@@ -111,14 +129,29 @@ mod tests {
             elapsed_ms: 1.5,
             wasm_memory: 1 << 20,
         };
-        let text = serde_json::to_string(&m).unwrap();
-        assert_eq!(serde_json::from_str::<FromWorker>(&text).unwrap(), m);
+        assert_eq!(decode::<FromWorker>(&encode(&m)).unwrap(), m);
         let o = ToWorker::Open {
             name: "a.pcap".into(),
         };
+        assert_eq!(decode::<ToWorker>(&encode(&o)).unwrap(), o);
+        let mut snap = crate::stats::Snapshot::default();
+        snap.summary.first_ns = Some(1_700_000_000_123_456_789);
+        let p = FromWorker::Progress {
+            info: FileInfo {
+                format: Format::Pcap,
+                gzip: true,
+                link_types: vec![1],
+                size: u64::MAX,
+            },
+            bytes_read: u64::MAX - 1,
+            packets: 3,
+            snapshot: Box::new(snap),
+        };
         assert_eq!(
-            serde_json::from_str::<ToWorker>(&serde_json::to_string(&o).unwrap()).unwrap(),
-            o
+            decode::<FromWorker>(&encode(&p)).unwrap(),
+            p,
+            "64-bit values stay exact"
         );
+        assert!(decode::<FromWorker>("{").is_err());
     }
 }

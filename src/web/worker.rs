@@ -5,10 +5,9 @@
 //! The page cancels an analysis by terminating the worker and starting a new one, which is
 //! immediate whatever the worker is doing.
 
-use super::messages::{Damage, FileInfo, FromWorker, ToWorker, SNAPSHOT_TOP};
+use super::messages::{decode, encode, Damage, FileInfo, FromWorker, ToWorker, SNAPSHOT_TOP};
 use crate::analyze::{Engine, Options};
 use crate::capture::Reader;
-use serde::Serialize;
 use std::cell::Cell;
 use std::io::{self, Read};
 use wasm_bindgen::prelude::*;
@@ -46,17 +45,9 @@ fn now() -> f64 {
         .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
-/// Posts a message to the page (64-bit numbers as BigInt).
+/// Posts a message to the page, as JSON text.
 pub fn post(msg: &FromWorker) {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_large_number_types_as_bigints(true);
-    match msg.serialize(&ser) {
-        Ok(v) => {
-            let _ = scope().post_message(&v);
-        }
-        Err(e) => {
-            web_sys::console::error_1(&format!("pcapscope worker: cannot serialize: {e}").into())
-        }
-    }
+    let _ = scope().post_message(&JsValue::from_str(&encode(msg)));
 }
 
 /// Size of this worker's Wasm linear memory (it never shrinks: the high-water mark).
@@ -203,7 +194,7 @@ pub fn analyze_file(file: File, post: &mut dyn FnMut(&FromWorker)) {
 pub fn handle(data: &JsValue, post: &mut dyn FnMut(&FromWorker)) {
     let msg = js_sys::Reflect::get(data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
     let file = js_sys::Reflect::get(data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
-    match serde_wasm_bindgen::from_value::<ToWorker>(msg) {
+    match decode::<ToWorker>(&msg.as_string().unwrap_or_default()) {
         Ok(ToWorker::Open { name }) => match file.dyn_into::<File>() {
             Ok(f) => analyze_file(f, post),
             Err(_) => post(&FromWorker::NotACapture {
