@@ -71,7 +71,7 @@ pub struct Entry {
 }
 
 /// Entries per block of a [`Column`].
-const BLOCK: usize = 1 << 16;
+pub const BLOCK: usize = 1 << 16;
 
 /// One column of the index, stored in fixed blocks of [`BLOCK`] entries. A growing `Vec`
 /// doubles and copies, and WebAssembly memory never shrinks, so the old buffers would stay
