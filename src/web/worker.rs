@@ -205,8 +205,24 @@ pub fn handle(data: &JsValue, post: &mut dyn FnMut(&FromWorker)) {
     }
 }
 
-/// The worker's entry point: installs the message handler and says Ready.
+/// Keys the engine's hash maps from the browser's CSPRNG. The standard library has no entropy
+/// source on wasm32-unknown-unknown, so without this a crafted capture could aim at fixed keys.
+fn seed_hashing() {
+    let mut bytes = [0u8; 16];
+    if let Ok(crypto) = scope().crypto() {
+        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+    }
+    let (a, b) = bytes.split_at(8);
+    for half in [a, b] {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(half);
+        crate::hashing::reseed(u64::from_le_bytes(word));
+    }
+}
+
+/// The worker's entry point: seeds hashing, installs the message handler and says Ready.
 pub fn start() {
+    seed_hashing();
     std::panic::set_hook(Box::new(|info| {
         post(&FromWorker::Crashed {
             message: info.to_string(),
