@@ -25,7 +25,8 @@ impl AddrId {
 }
 
 /// A column to sort the packet table by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Frame number (file order).
     Number,
@@ -68,6 +69,8 @@ pub struct Entry {
     pub ip_proto: u8,
     /// Low 8 bits of the TCP flags.
     pub tcp_flags: u8,
+    /// The frame's `LINKTYPE_*`.
+    pub link_type: u32,
 }
 
 /// Entries per block of a [`Column`].
@@ -128,6 +131,7 @@ pub struct PacketIndex {
     protocols: Column<u64>,
     ip_proto: Column<u8>,
     tcp_flags: Column<u8>,
+    link_type: Column<u32>,
     addr_ids: FlowMap<IpAddr, AddrId>,
     addrs: Vec<IpAddr>,
 }
@@ -146,6 +150,7 @@ impl Default for PacketIndex {
             protocols: Column::default(),
             ip_proto: Column::default(),
             tcp_flags: Column::default(),
+            link_type: Column::default(),
             addr_ids: flow_map(),
             addrs: Vec::new(),
         }
@@ -154,7 +159,7 @@ impl Default for PacketIndex {
 
 impl PacketIndex {
     /// Bytes one entry costs in the columns (excluding the interner and vector slack).
-    pub const BYTES_PER_PACKET: usize = 8 + 8 + 4 + 4 + 4 + 4 + 2 + 2 + 8 + 1 + 1;
+    pub const BYTES_PER_PACKET: usize = 8 + 8 + 4 + 4 + 4 + 4 + 2 + 2 + 8 + 1 + 1 + 4;
 
     /// Number of entries.
     pub fn len(&self) -> usize {
@@ -214,6 +219,7 @@ impl PacketIndex {
         self.ip_proto.push(r.ip_proto);
         self.tcp_flags
             .push(r.tcp.map_or(0, |t| (t.flags & 0xff) as u8));
+        self.link_type.push(r.link_type);
     }
 
     /// Entry `i` (0-based; frame number `i + 1`).
@@ -231,6 +237,7 @@ impl PacketIndex {
             protocols: Protocols(*self.protocols.get(i)?),
             ip_proto: *self.ip_proto.get(i)?,
             tcp_flags: *self.tcp_flags.get(i)?,
+            link_type: *self.link_type.get(i)?,
         })
     }
 
@@ -251,6 +258,7 @@ impl PacketIndex {
         };
         Some(PacketRecord {
             ts_ns: e.ts_ns,
+            link_type: e.link_type,
             orig_len: e.orig_len,
             cap_len: e.cap_len,
             protocols: e.protocols,

@@ -42,6 +42,7 @@ pub mod index;
 pub mod render;
 pub mod report;
 pub mod stats;
+pub mod view;
 pub mod web;
 
 pub use analyze::{analyze, analyze_with, Analysis, AnalyzeError};

@@ -389,6 +389,10 @@ impl App {
                 }
                 self.on_worker_crash(&message);
             }
+            FromWorker::View { .. }
+            | FromWorker::ViewRejected { .. }
+            | FromWorker::Rows { .. }
+            | FromWorker::Detail { .. } => {}
         }
     }
 

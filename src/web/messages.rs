@@ -11,7 +11,10 @@
 //! encoded [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy).
 
 use crate::capture::{Format, LinkType};
+use crate::dissect::Dissection;
+use crate::index::SortKey;
 use crate::stats::Snapshot;
+use crate::view::Coloring;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +40,32 @@ pub enum ToWorker {
         /// The file's name, for messages.
         name: String,
     },
+    /// Show only the packets `filter` keeps, in the order of `sort`: the worker re-aggregates
+    /// over its index and answers [`FromWorker::View`] with the same `id`.
+    View {
+        /// Increases with every request, so that late answers can be told apart.
+        id: u32,
+        /// Display filter text (empty: every packet).
+        filter: String,
+        /// Column the packet table is sorted by.
+        sort: SortKey,
+        /// Descending order.
+        descending: bool,
+    },
+    /// Rows `start..start + count` of view `view`, for the packet table.
+    Rows {
+        /// The view the rows are of.
+        view: u32,
+        /// First row (0-based position in the view).
+        start: u64,
+        /// Number of rows.
+        count: u32,
+    },
+    /// One packet's layers and bytes.
+    Detail {
+        /// Frame number, from 1.
+        number: u64,
+    },
 }
 
 /// Where reading stopped early.
@@ -61,6 +90,27 @@ pub struct FileInfo {
     pub link_types: Vec<LinkType>,
     /// Size of the file in bytes.
     pub size: u64,
+}
+
+/// One row of the packet table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Row {
+    /// Frame number, from 1.
+    pub number: u64,
+    /// Timestamp, ns since the epoch.
+    pub ts_ns: i64,
+    /// Source column (innermost network address, else link address).
+    pub source: String,
+    /// Destination column.
+    pub destination: String,
+    /// Protocol column (the highest protocol dissected).
+    pub protocol: String,
+    /// Length on the wire.
+    pub length: u32,
+    /// Info column.
+    pub info: String,
+    /// Colouring rule.
+    pub color: Coloring,
 }
 
 /// From the worker to the page.
@@ -96,6 +146,50 @@ pub enum FromWorker {
     NotACapture {
         /// Why, for people.
         message: String,
+    },
+    /// The answer to [`ToWorker::View`]: the aggregates of the packets the filter keeps.
+    View {
+        /// The request's id.
+        id: u32,
+        /// The filter applied.
+        filter: String,
+        /// Packets kept.
+        matched: u64,
+        /// Packets in the capture.
+        total: u64,
+        /// Aggregates over the packets kept.
+        snapshot: Box<Snapshot>,
+        /// Time the filtering and re-aggregation took, ms.
+        elapsed_ms: f64,
+    },
+    /// A view could not be made: the filter does not compile, or no capture is loaded.
+    ViewRejected {
+        /// The request's id.
+        id: u32,
+        /// Why, for people.
+        message: String,
+    },
+    /// The answer to [`ToWorker::Rows`].
+    Rows {
+        /// The view the rows are of.
+        view: u32,
+        /// Position of the first row.
+        start: u64,
+        /// The rows.
+        rows: Vec<Row>,
+        /// Timestamp of the row before `start` in the view, for delta times.
+        prev_ts_ns: Option<i64>,
+    },
+    /// The answer to [`ToWorker::Detail`].
+    Detail {
+        /// Frame number.
+        number: u64,
+        /// The layer tree (empty when the bytes could not be read).
+        dissection: Box<Dissection>,
+        /// The frame's captured bytes, as lowercase hex.
+        hex: String,
+        /// Why the packet could not be read, if it could not.
+        error: Option<String>,
     },
     /// The analysis itself failed (a bug): the page shows where it stopped.
     Crashed {

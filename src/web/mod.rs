@@ -4,10 +4,17 @@
 //!   also compiled and tested natively).
 //! - `worker` (wasm32 only): the Web Worker, which owns the data: it reads the `File` in
 //!   chunks and streams progress and snapshots back.
+//! - `load` (wasm32 only): reading the posted `File` through the engine.
+//! - `session` (wasm32 only): the worker's answers about a loaded capture: views (filter and
+//!   sort, re-aggregated over the index), table rows, one packet's details.
 //! - `app` (wasm32 only): the main thread, which owns the view: summary cards, charts, states.
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod load;
 pub mod messages;
+#[cfg(target_arch = "wasm32")]
+pub mod session;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
