@@ -70,6 +70,7 @@
 //! integer, a protocol compared with a value (`tcp == 1`).
 
 mod ast;
+pub mod compose;
 mod eval;
 pub mod fields;
 mod lexer;

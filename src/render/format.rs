@@ -372,6 +372,19 @@ impl TimePrecision {
     }
 }
 
+/// A time difference in seconds with six decimals, as Wireshark's Time column shows it
+/// (`"0.000000"`, `"12.345678"`, `"-0.000100"`); exact (integer arithmetic), truncated to the
+/// microsecond.
+pub fn seconds_fixed(ns: i64) -> String {
+    let sign = if ns < 0 { "-" } else { "" };
+    let a = ns.unsigned_abs();
+    format!(
+        "{sign}{}.{:06}",
+        a / 1_000_000_000,
+        (a % 1_000_000_000) / 1_000
+    )
+}
+
 /// Time of day at `offset_s` from UTC: `"12:00:01"`, `"12:00:01.200"`.
 pub fn time_of_day(ts_ns: i64, offset_s: i32, precision: TimePrecision) -> String {
     let c = Civil::new(ts_ns, offset_s);
@@ -475,6 +488,14 @@ pub fn link_type_name(link_type: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_fixed_is_exact_to_the_microsecond() {
+        assert_eq!(seconds_fixed(0), "0.000000");
+        assert_eq!(seconds_fixed(12_345_678_999), "12.345678");
+        assert_eq!(seconds_fixed(-100_000), "-0.000100");
+        assert_eq!(seconds_fixed(i64::MIN), "-9223372036.854775");
+    }
 
     #[test]
     fn thousands_separators() {

@@ -5,7 +5,11 @@
 //! this file only moves them onto the screen. Strings are inserted with `textContent`, never as
 //! HTML.
 
+#[path = "explore.rs"]
+mod explore;
+
 use super::messages::{decode, encode, Damage, FileInfo, FromWorker, ToWorker};
+use crate::index::SortKey;
 use crate::render::{self, Chart, ChartLayout, ChartOptions, Theme};
 use crate::report::epoch_seconds;
 use crate::stats::Snapshot;
@@ -117,6 +121,8 @@ struct App {
     last_draw: f64,
     /// A file was opened and its first data has not been drawn yet (for the performance mark).
     first_chart_pending: bool,
+    /// The filter, packet table and details.
+    explore: explore::Explore,
 }
 
 thread_local! {
@@ -225,6 +231,7 @@ impl App {
         self.info = None;
         self.snapshot = None;
         self.layouts.clear();
+        self.reset_explore();
         self.show_error(None);
         self.set_progress(0.0);
         self.set_state(State::Loading);
@@ -371,6 +378,8 @@ impl App {
                 // The charts draw in tasks of their own (see draw_charts); the final state is
                 // shown after them, so "done" means everything is on screen.
                 defer(move |app| app.finish(&name, packets, damage, elapsed_ms));
+                // The packet table and the filter in the URL: the first view.
+                self.request_view();
             }
             FromWorker::NotACapture { message } => {
                 let name = self
@@ -389,10 +398,43 @@ impl App {
                 }
                 self.on_worker_crash(&message);
             }
-            FromWorker::View { .. }
-            | FromWorker::ViewRejected { .. }
-            | FromWorker::Rows { .. }
-            | FromWorker::Detail { .. } => {}
+            FromWorker::View {
+                id,
+                filter,
+                matched,
+                total,
+                reference_ns,
+                snapshot,
+                elapsed_ms,
+            } => self.on_view(
+                id,
+                filter,
+                matched,
+                total,
+                reference_ns,
+                *snapshot,
+                elapsed_ms,
+            ),
+            FromWorker::ViewRejected { id, message } => {
+                if id == self.explore.requested() {
+                    self.view_rejected(&message);
+                }
+            }
+            FromWorker::Rows {
+                view,
+                start,
+                rows,
+                prev_ts_ns,
+            } => {
+                self.on_rows(view, start, rows, prev_ts_ns);
+                self.after_rows();
+            }
+            FromWorker::Detail {
+                number,
+                dissection,
+                hex,
+                error,
+            } => self.on_detail(number, *dissection, &hex, error),
         }
     }
 
@@ -739,6 +781,7 @@ pub fn start() {
         dark: None,
         last_draw: 0.0,
         first_chart_pending: false,
+        explore: explore::Explore::default(),
     };
     app.set_state(State::Idle);
     app.render_summary();
@@ -746,7 +789,9 @@ pub fn start() {
     with_app(|app| {
         app.draw_charts();
         app.prepare_spare();
+        app.read_fragment();
     });
+    explore_listeners(&window, &doc);
 
     if let Some(input) = doc
         .query_selector("input[data-testid=file-input]")
@@ -863,6 +908,7 @@ pub fn start() {
         with_app(|app| {
             app.draw_charts();
             app.prepare_spare();
+            app.render_rows();
         });
     });
     if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
@@ -892,4 +938,187 @@ fn register_service_worker(window: &Window) {
     let _ = promise.then(&ok).catch(&failed);
     ok.forget();
     failed.forget();
+}
+
+/// The packets part's listeners: filter box, table, details, chart clicks and brushing.
+fn explore_listeners(window: &Window, doc: &Document) {
+    if let Some(form) = doc.get_element_by_id("filter-form") {
+        listen(&form, "submit", |ev: Event| {
+            ev.prevent_default();
+            with_app(|app| app.apply_filter_box());
+        });
+    }
+    if let Some(input) = doc.get_element_by_id("filter") {
+        listen(&input, "input", |_: Event| {
+            with_app(|app| app.check_filter());
+        });
+    }
+    if let Some(b) = by_test_id(doc, "filter-clear") {
+        listen(&b, "click", |_: Event| {
+            with_app(|app| app.clear_filter());
+        });
+    }
+    if let Ok(list) = doc.query_selector_all(".thead [data-sort]") {
+        for i in 0..list.length() {
+            let Some(el) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+                continue;
+            };
+            let key = el.get_attribute("data-sort").unwrap_or_default();
+            listen(&el, "click", move |_: Event| {
+                let k = match key.as_str() {
+                    "time" => SortKey::Time,
+                    "source" => SortKey::Source,
+                    "destination" => SortKey::Destination,
+                    "protocol" => SortKey::Protocol,
+                    "length" => SortKey::Length,
+                    _ => SortKey::Number,
+                };
+                with_app(|app| app.sort_by(k));
+            });
+        }
+    }
+    if let Some(sel) = doc.get_element_by_id("time-format") {
+        let s = sel.clone();
+        listen(&sel, "change", move |_: Event| {
+            let v = s
+                .dyn_ref::<web_sys::HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            with_app(|app| app.set_time_format(&v));
+        });
+    }
+    if let Some(v) = doc.get_element_by_id("table-viewport") {
+        listen(&v, "scroll", |_: Event| {
+            with_app(|app| app.render_rows());
+        });
+    }
+    if let Some(t) = by_test_id(doc, "packet-table") {
+        listen(&t, "keydown", |ev: web_sys::KeyboardEvent| {
+            let key = ev.key();
+            if with_app(|app| app.table_key(&key)).unwrap_or(false) {
+                ev.prevent_default();
+            }
+        });
+    }
+    if let Some(rows) = doc.get_element_by_id("table-rows") {
+        listen(&rows, "click", |ev: MouseEvent| {
+            if let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                with_app(|app| app.table_click(&t));
+            }
+        });
+    }
+    if let Some(tree) = doc.get_element_by_id("detail-tree") {
+        listen(&tree, "click", |ev: MouseEvent| {
+            if let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                with_app(|app| app.tree_click(&t));
+            }
+        });
+    }
+    if let Some(b) = doc.get_element_by_id("copy-filter") {
+        listen(&b, "click", |_: Event| {
+            with_app(|app| app.copy_filter());
+        });
+    }
+    listen(window, "hashchange", |_: Event| {
+        with_app(|app| {
+            app.read_fragment();
+            app.request_view();
+        });
+    });
+    // Clicks on bars add their term; a drag across the timeline sets the time window.
+    for chart in Chart::ALL {
+        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name()))
+        else {
+            continue;
+        };
+        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
+            continue;
+        };
+        let chart = *chart;
+        if chart == Chart::Timeline {
+            let c = canvas.clone();
+            listen(&canvas, "mousedown", move |ev: MouseEvent| {
+                if ev.button() == 0 {
+                    ev.prevent_default();
+                    let x = f64::from(ev.offset_x());
+                    with_app(|app| app.explore.brush_from = Some(x));
+                    show_brush(&c, x, x);
+                }
+            });
+            let c = canvas.clone();
+            listen(window, "mousemove", move |ev: MouseEvent| {
+                let from = with_app(|app| app.explore.brush_from).flatten();
+                if let Some(x0) = from {
+                    show_brush(&c, x0, css_x(&c, &ev));
+                }
+            });
+            let c = canvas.clone();
+            listen(window, "mouseup", move |ev: MouseEvent| {
+                let from = with_app(|app| app.explore.brush_from.take()).flatten();
+                let Some(x0) = from else { return };
+                hide_brush(&c);
+                let x1 = css_x(&c, &ev);
+                let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio().max(1.0));
+                with_app(|app| {
+                    if (x1 - x0).abs() < 4.0 {
+                        let y = f64::from(ev.client_y()) - c.get_bounding_client_rect().top();
+                        app.chart_click(chart, x0 * dpr, y * dpr);
+                    } else {
+                        app.brush(x0 * dpr, x1 * dpr);
+                    }
+                });
+            });
+        } else {
+            listen(&canvas, "click", move |ev: MouseEvent| {
+                let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio().max(1.0));
+                let (x, y) = (
+                    f64::from(ev.offset_x()) * dpr,
+                    f64::from(ev.offset_y()) * dpr,
+                );
+                with_app(|app| app.chart_click(chart, x, y));
+            });
+        }
+    }
+}
+
+/// The pointer's x in CSS px from the canvas's left edge, clamped to the canvas.
+fn css_x(canvas: &HtmlCanvasElement, ev: &MouseEvent) -> f64 {
+    let r = canvas.get_bounding_client_rect();
+    (f64::from(ev.client_x()) - r.left()).clamp(0.0, r.width())
+}
+
+/// The translucent band of a drag across the timeline.
+fn show_brush(canvas: &HtmlCanvasElement, x0: f64, x1: f64) {
+    let Some(fig) = canvas.parent_element() else {
+        return;
+    };
+    let doc = canvas.owner_document();
+    let band = match fig.query_selector(".brush").ok().flatten() {
+        Some(b) => b,
+        None => {
+            let Some(b) = doc.and_then(|d| d.create_element("div").ok()) else {
+                return;
+            };
+            b.set_class_name("brush");
+            let _ = fig.append_child(&b);
+            b
+        }
+    };
+    if let Ok(h) = band.dyn_into::<HtmlElement>() {
+        let st = h.style();
+        let left = f64::from(canvas.offset_left()) + x0.min(x1);
+        let _ = st.set_property("left", &format!("{left}px"));
+        let _ = st.set_property("width", &format!("{}px", (x1 - x0).abs()));
+        let _ = st.set_property("top", &format!("{}px", canvas.offset_top()));
+        let _ = st.set_property("height", &format!("{}px", canvas.offset_height()));
+    }
+}
+
+fn hide_brush(canvas: &HtmlCanvasElement) {
+    if let Some(b) = canvas
+        .parent_element()
+        .and_then(|f| f.query_selector(".brush").ok().flatten())
+    {
+        b.remove();
+    }
 }

@@ -157,6 +157,8 @@ pub enum FromWorker {
         matched: u64,
         /// Packets in the capture.
         total: u64,
+        /// Timestamp of the capture's first frame (the zero of `frame.time_relative`).
+        reference_ns: Option<i64>,
         /// Aggregates over the packets kept.
         snapshot: Box<Snapshot>,
         /// Time the filtering and re-aggregation took, ms.

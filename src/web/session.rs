@@ -82,18 +82,25 @@ impl Session {
                 }
             }
         };
-        let sel = view::select(
-            index,
-            &compiled,
-            self.loaded.engine.decoder(),
-            crate::stats::Limits::default(),
-        );
-        let mut order = sel.positions;
+        // Every packet: the aggregates of the pass itself, no need to redo them.
+        let (mut order, snapshot, matched) = if compiled.is_empty() {
+            let snap = self.loaded.engine.snapshot(Some(SNAPSHOT_TOP));
+            let n = snap.summary.packets;
+            (None, snap, n)
+        } else {
+            let sel = view::select(
+                index,
+                &compiled,
+                self.loaded.engine.decoder(),
+                crate::stats::Limits::default(),
+            );
+            let n = sel.stats.packets();
+            (sel.positions, sel.stats.snapshot(Some(SNAPSHOT_TOP)), n)
+        };
         if sort != SortKey::Number || descending {
             let o = order.get_or_insert_with(|| (0..index.len() as u32).collect());
             view::sort(index, o, sort, descending);
         }
-        let matched = sel.stats.packets();
         self.view = View {
             id,
             len: order
@@ -106,7 +113,8 @@ impl Session {
             filter: text,
             matched,
             total: index.len() as u64,
-            snapshot: Box::new(sel.stats.snapshot(Some(SNAPSHOT_TOP))),
+            reference_ns: index.get(0).map(|e| e.ts_ns),
+            snapshot: Box::new(snapshot),
             elapsed_ms: now() - started,
         }
     }
