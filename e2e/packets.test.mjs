@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -81,6 +82,16 @@ async function openFile(page, file) {
 async function viewReady(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=view-count]').dataset.state === 'ready', null, { timeout: 30_000 });
   await page.waitForSelector('[data-testid=packet-table] [data-row]');
+}
+
+/// What `pcapscope stats --json -Y FILTER` counts (the native engine, same filter).
+function nativeFiltered(file, filter) {
+  const bin = path.join(root, 'target', 'debug', 'pcapscope');
+  const args = ['stats', '--json', '-Y', filter, file];
+  const out = existsSync(bin)
+    ? execFileSync(bin, args, { encoding: 'utf8' })
+    : execFileSync('cargo', ['run', '-q', '-p', 'pcapscope-cli', '--', ...args], { cwd: root, encoding: 'utf8' });
+  return JSON.parse(out);
 }
 
 async function metric(page, name) {
@@ -216,8 +227,30 @@ test('dragging across the timeline sets a time window that every view follows', 
   assert.ok(Number(m[1]) < Number(m[2]));
   const packets = Number(await metric(page, 'packets'));
   assert.ok(packets > 0 && packets < 956, `the window keeps part of the capture: ${packets}`);
-  // Clicking a bar in top talkers adds its term to the window.
+  assert.equal(packets, nativeFiltered(ESPN, filter).packets, 'the same count natively');
+
+  // Clicking a bar in top talkers adds its term to the window: find a bar by its hover readout.
   await page.$eval('canvas[data-chart=talkers]', (c) => c.scrollIntoView());
+  const t = await page.$eval('canvas[data-chart=talkers]', (c) => {
+    const b = c.getBoundingClientRect();
+    return { x: b.left, y: b.top, w: b.width, h: b.height };
+  });
+  let clicked = false;
+  for (let f = 0.1; f < 0.9 && !clicked; f += 0.04) {
+    await page.mouse.move(t.x + t.w * 0.5, t.y + t.h * f);
+    if (await page.$eval('#tooltip', (e) => !e.hidden)) {
+      await page.mouse.click(t.x + t.w * 0.5, t.y + t.h * f);
+      clicked = true;
+    }
+  }
+  assert.ok(clicked, 'a bar with a readout');
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid=view-count]');
+    return c.dataset.state === 'ready' && /ip\.src == /.test(c.dataset.filter);
+  }, null, { timeout: 30_000 });
+  const both = await page.inputValue('input[data-testid=filter]');
+  assert.match(both, /^frame\.time_relative >= [\d.]+ && frame\.time_relative <= [\d.]+ && ip\.src == [\d.]+$/);
+  assert.equal(Number(await metric(page, 'packets')), nativeFiltered(ESPN, both).packets);
   assert.deepEqual(errors, []);
   await page.close();
 });

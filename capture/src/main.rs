@@ -35,6 +35,10 @@ enum Command {
         /// Rows per table in the human-readable output.
         #[arg(long, default_value_t = 10)]
         top: usize,
+        /// Count only the packets this display filter keeps (Wireshark syntax, as tshark's
+        /// `-Y`), e.g. `-Y 'tcp.port == 443 && ip.addr == 10.0.0.0/8'`.
+        #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
+        filter: Option<String>,
     },
 }
 
@@ -62,12 +66,38 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Stats { file, json, top } => {
+        Command::Stats {
+            file,
+            json,
+            top,
+            filter,
+        } => {
+            // A filter that does not compile is an error before any reading.
+            let filter = filter
+                .map(|text| {
+                    pcapscope::filter::compile(&text)
+                        .map_err(|e| anyhow::anyhow!("invalid display filter {text:?}: {e}"))
+                })
+                .transpose()?;
             let f = std::fs::File::open(&file)
                 .with_context(|| format!("cannot open {}", file.display()))?;
             let input = std::io::BufReader::with_capacity(1 << 20, f);
-            let analysis =
-                pcapscope::analyze(input).with_context(|| format!("{}", file.display()))?;
+            let options = pcapscope::analyze::Options {
+                index: filter.is_some(),
+                ..Default::default()
+            };
+            let mut analysis = pcapscope::analyze::analyze_with(input, options)
+                .with_context(|| format!("{}", file.display()))?;
+            if let (Some(filter), Some(index)) = (&filter, analysis.engine.index()) {
+                // Re-aggregate only the packets the filter keeps, as the page does.
+                let selection = pcapscope::view::select(
+                    index,
+                    filter,
+                    analysis.engine.decoder(),
+                    options.limits,
+                );
+                analysis.snapshot = selection.stats.snapshot(None);
+            }
             if json {
                 let doc = pcapscope::report::stats_json(&analysis);
                 println!("{}", serde_json::to_string_pretty(&doc)?);

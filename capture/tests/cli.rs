@@ -117,3 +117,31 @@ fn human_readable_table() {
     assert!(text.contains("Packets:       1,200"), "{text}");
     assert!(text.contains("Format:        pcap"), "{text}");
 }
+
+#[test]
+fn a_display_filter_counts_only_the_packets_it_keeps() {
+    let p = temp_file("filtered.pcap", &pcap(&[60, 70, 80, 1200]));
+    let out = pcapscope()
+        .args([
+            "stats",
+            "--json",
+            "-Y",
+            "frame.len > 65 && frame.number != 4",
+        ])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["packets"], 2);
+    assert_eq!(doc["bytes"], 150);
+    // A filter that does not compile: exit 2 and the column, before any reading.
+    let out = pcapscope()
+        .args(["stats", "--json", "-Y", "frame.len >"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("column 12"), "{err}");
+}
