@@ -38,6 +38,7 @@ pub mod decode;
 pub mod dissect;
 pub mod filter;
 pub mod hashing;
+pub mod health;
 pub mod index;
 pub mod render;
 pub mod report;
