@@ -1,15 +1,26 @@
 //! The worker's message handling, in a real dedicated worker of headless Chromium
 //! (`cargo test --target wasm32-unknown-unknown --test web_worker`; natively this file is empty).
+//!
+//! `Open` is asynchronous (the next chunk is read while this one is parsed): the tests post it
+//! through `worker::handle`, as the page does, and wait for the worker's last word.
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use pcapscope::capture::Format;
+use pcapscope::capture::write::{InterfaceOptions, PcapOptions, PcapWriter, PcapngWriter};
+use pcapscope::capture::{Format, Reader};
+use pcapscope::index::SortKey;
+use pcapscope::web::load::{self, Post};
 use pcapscope::web::messages::{decode, encode, FromWorker, ToWorker};
 use pcapscope::web::worker;
-use wasm_bindgen::JsValue;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+const MIB: usize = 1024 * 1024;
 
 fn file(name: &str, bytes: &[u8]) -> web_sys::File {
     let arr = js_sys::Uint8Array::from(bytes);
@@ -17,107 +28,443 @@ fn file(name: &str, bytes: &[u8]) -> web_sys::File {
 }
 
 /// The page's envelope: `{ msg, file }`.
-fn envelope(name: &str, f: &web_sys::File) -> JsValue {
-    let msg = JsValue::from_str(&encode(&ToWorker::Open { name: name.into() }));
+fn envelope(msg: &ToWorker, f: Option<&web_sys::File>) -> JsValue {
     let o = js_sys::Object::new();
-    js_sys::Reflect::set(&o, &"msg".into(), &msg).unwrap();
-    js_sys::Reflect::set(&o, &"file".into(), f).unwrap();
+    js_sys::Reflect::set(&o, &"msg".into(), &JsValue::from_str(&encode(msg))).unwrap();
+    if let Some(f) = f {
+        js_sys::Reflect::set(&o, &"file".into(), f).unwrap();
+    }
     o.into()
 }
 
-fn run(name: &str, bytes: &[u8]) -> Vec<FromWorker> {
-    let mut got = Vec::new();
-    // Messages go through the same text encoding as postMessage.
-    worker::handle(
-        &envelope(name, &file(name, bytes)),
-        &mut |m: &FromWorker| {
-            got.push(decode(&encode(m)).unwrap());
-        },
+/// What the worker posted, through the same text encoding as postMessage.
+#[derive(Clone, Default)]
+struct Inbox(Rc<RefCell<Vec<FromWorker>>>);
+
+impl Inbox {
+    fn post(&self) -> Post {
+        let got = self.0.clone();
+        Rc::new(move |m: &FromWorker| got.borrow_mut().push(decode(&encode(m)).unwrap()))
+    }
+
+    fn messages(&self) -> Vec<FromWorker> {
+        self.0.borrow().clone()
+    }
+
+    fn ended(&self) -> bool {
+        self.0.borrow().iter().any(|m| {
+            matches!(
+                m,
+                FromWorker::Done { .. }
+                    | FromWorker::NotACapture { .. }
+                    | FromWorker::Crashed { .. }
+            )
+        })
+    }
+
+    /// Waits (up to a minute) until `done` says so.
+    async fn wait_for(&self, what: &str, done: impl Fn(&Self) -> bool) {
+        for _ in 0..6000 {
+            if done(self) {
+                return;
+            }
+            sleep(10).await;
+        }
+        panic!("no {what} within a minute: {:?}", self.messages());
+    }
+}
+
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        scope
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(p).await.unwrap();
+}
+
+/// Opens `bytes` as the file `name` and waits for the end of the analysis.
+async fn run(name: &str, bytes: &[u8]) -> Vec<FromWorker> {
+    let inbox = Inbox::default();
+    open(name, bytes, &inbox);
+    inbox.wait_for("Done or NotACapture", Inbox::ended).await;
+    // Nothing comes after the last word.
+    sleep(50).await;
+    let msgs = inbox.messages();
+    assert!(
+        matches!(
+            msgs.last(),
+            Some(FromWorker::Done { .. } | FromWorker::NotACapture { .. })
+        ),
+        "{msgs:?}"
     );
-    got
+    msgs
+}
+
+fn open(name: &str, bytes: &[u8], inbox: &Inbox) {
+    let msg = ToWorker::Open { name: name.into() };
+    worker::handle(&envelope(&msg, Some(&file(name, bytes))), &inbox.post());
+}
+
+/// Asks the session for the view of every packet; its answer.
+fn view_of_everything() -> FromWorker {
+    let inbox = Inbox::default();
+    let msg = ToWorker::View {
+        id: 7,
+        filter: String::new(),
+        sort: SortKey::Number,
+        descending: false,
+    };
+    worker::handle(&envelope(&msg, None), &inbox.post());
+    let msgs = inbox.messages();
+    assert_eq!(msgs.len(), 1, "one answer, at once: {msgs:?}");
+    msgs.into_iter().next().unwrap()
+}
+
+/// The last message, which must be `Done`: (info, snapshot summary, damage).
+fn done(
+    msgs: &[FromWorker],
+) -> (
+    pcapscope::web::messages::FileInfo,
+    pcapscope::stats::Summary,
+    Option<pcapscope::web::messages::Damage>,
+) {
+    match msgs.last() {
+        Some(FromWorker::Done {
+            info,
+            snapshot,
+            damage,
+            ..
+        }) => (info.clone(), snapshot.summary, damage.clone()),
+        other => panic!("no Done at the end: {other:?}"),
+    }
+}
+
+/// The worker's numbers for `bytes` are the native ones, and so is the damage, if any.
+async fn same_as_natively(name: &str, bytes: &[u8]) -> Vec<FromWorker> {
+    let native = pcapscope::analyze(bytes).unwrap();
+    let msgs = run(name, bytes).await;
+    let (info, summary, damage) = done(&msgs);
+    assert_eq!(info.format, native.format);
+    assert_eq!(info.gzip, native.gzip);
+    assert_eq!(info.link_types, native.link_types);
+    assert_eq!(info.size, bytes.len() as u64);
+    assert_eq!(summary, native.snapshot.summary, "same numbers as natively");
+    assert_eq!(
+        damage.map(|d| (d.offset, d.frame)),
+        native.error.map(|e| (e.offset, e.frame)),
+        "same damage as natively"
+    );
+    // Progress comes in order, before Done.
+    let mut last = (0, 0);
+    for m in &msgs[..msgs.len() - 1] {
+        let FromWorker::Progress {
+            bytes_read,
+            packets,
+            ..
+        } = m
+        else {
+            panic!("only Progress before Done: {m:?}");
+        };
+        assert!((*bytes_read, *packets) >= last, "{m:?} after {last:?}");
+        last = (*bytes_read, *packets);
+    }
+    msgs
+}
+
+/// A pcap of about `target` bytes: the frames of a fixture over and over (timestamps moved
+/// on), each round with one frame padded by an odd number of bytes, so that records straddle
+/// the read chunks' boundaries at odd places.
+fn big_pcap(target: usize) -> Vec<u8> {
+    let fixture = include_bytes!("../fixtures/http-get-ethernet.pcap");
+    let mut frames = Vec::new();
+    let mut r = Reader::new(&fixture[..]).unwrap();
+    while let Some(f) = r.next_frame().unwrap() {
+        frames.push((f.ts_ns, f.orig_len, f.data.to_vec()));
+    }
+    let link_type = r.link_types()[0];
+    let mut w = PcapWriter::new(
+        Vec::with_capacity(target + 100_000),
+        PcapOptions::new(link_type),
+    )
+    .unwrap();
+    let mut round = 0i64;
+    let mut written = 24;
+    while written < target {
+        let shift = round * 1_000_000_000;
+        for (ts, orig, data) in &frames {
+            w.write_packet(ts + shift, *orig, data).unwrap();
+            written += 16 + data.len();
+        }
+        let (ts, orig, data) = &frames[0];
+        let mut padded = data.clone();
+        padded.resize(data.len() + (round as usize * 7919) % 40_000, 0);
+        let extra = (padded.len() - data.len()) as u32;
+        w.write_packet(ts + shift + 1, orig + extra, &padded)
+            .unwrap();
+        written += 16 + padded.len();
+        round += 1;
+    }
+    w.into_inner().unwrap()
+}
+
+fn gzip(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
+    gz.write_all(bytes).unwrap();
+    gz.finish().unwrap()
 }
 
 #[wasm_bindgen_test]
-fn a_fixture_is_read_to_the_end_with_a_final_snapshot() {
+async fn a_fixture_is_read_to_the_end_with_a_final_snapshot() {
     let bytes = include_bytes!("../fixtures/tcp-handshake-ns.pcapng");
     let native = pcapscope::analyze(&bytes[..]).unwrap();
-    let msgs = run("tcp-handshake-ns.pcapng", bytes);
-    let Some(FromWorker::Done {
-        info,
-        snapshot,
-        damage,
-        ..
-    }) = msgs.last()
-    else {
-        panic!("no Done message: {msgs:?}");
-    };
+    let msgs = same_as_natively("tcp-handshake-ns.pcapng", bytes).await;
+    let (info, summary, damage) = done(&msgs);
     assert_eq!(info.format, Format::Pcapng);
-    assert_eq!(info.size, bytes.len() as u64);
     assert!(damage.is_none());
     assert_eq!(
-        snapshot.summary, native.snapshot.summary,
-        "same numbers as natively"
-    );
-    assert_eq!(
-        snapshot.summary.first_ns, native.snapshot.summary.first_ns,
+        summary.first_ns, native.snapshot.summary.first_ns,
         "nanoseconds survive"
     );
+    // The capture is kept as the session: views are answered.
+    match view_of_everything() {
+        FromWorker::View {
+            id, total, matched, ..
+        } => assert_eq!((id, total, matched), (7, summary.packets, summary.packets)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[wasm_bindgen_test]
-fn a_damaged_fixture_reports_where_and_keeps_what_came_before() {
+async fn a_damaged_fixture_reports_where_and_keeps_what_came_before() {
     let bytes = include_bytes!("../fixtures/truncated-mid-record.pcap");
-    let native = pcapscope::analyze(&bytes[..]).unwrap();
-    let err = native.error.clone().unwrap();
-    let msgs = run("truncated-mid-record.pcap", bytes);
-    let Some(FromWorker::Done {
-        snapshot,
-        damage: Some(d),
-        ..
-    }) = msgs.last()
-    else {
-        panic!("no Done with damage: {msgs:?}");
-    };
-    assert_eq!((d.offset, d.frame), (err.offset, err.frame));
-    assert_eq!(snapshot.summary.packets, native.snapshot.summary.packets);
-    assert!(snapshot.summary.packets > 0);
+    let msgs = same_as_natively("truncated-mid-record.pcap", bytes).await;
+    let (_, summary, damage) = done(&msgs);
+    assert!(damage.is_some());
+    assert!(summary.packets > 0);
 }
 
 #[wasm_bindgen_test]
-fn not_a_capture_is_said_so() {
-    let msgs = run("notes.txt", b"hello, this is not a capture file at all");
+async fn not_a_capture_is_said_so() {
+    let msgs = run("notes.txt", b"hello, this is not a capture file at all").await;
     assert!(
         matches!(msgs.as_slice(), [FromWorker::NotACapture { message }] if message.contains("not a pcap")),
+        "{msgs:?}"
+    );
+    let msgs = run("empty.pcap", b"").await;
+    assert!(
+        matches!(msgs.as_slice(), [FromWorker::NotACapture { .. }]),
         "{msgs:?}"
     );
 }
 
 #[wasm_bindgen_test]
-fn a_capture_larger_than_one_read_chunk_is_read_whole() {
-    // 40,000 frames of 1,000 bytes (~40 MB, more than two 16 MiB chunks), written here with the
-    // library's writer so the test needs no large file on disk.
-    let mut raw = Vec::new();
-    {
-        let mut w = pcapscope::capture::write::PcapWriter::new(
-            &mut raw,
-            pcapscope::capture::write::PcapOptions::new(1),
-        )
-        .unwrap();
-        let frame = vec![0u8; 1000];
-        for i in 0..40_000i64 {
-            w.write_packet(1_700_000_000_000_000_000 + i * 1_000_000, 1000, &frame)
-                .unwrap();
+async fn gzip_fixtures_read_as_natively() {
+    same_as_natively(
+        "http-get-ethernet.pcap.gz",
+        include_bytes!("../fixtures/http-get-ethernet.pcap.gz"),
+    )
+    .await;
+    same_as_natively(
+        "two-gzip-members.pcap.gz",
+        include_bytes!("../fixtures/two-gzip-members.pcap.gz"),
+    )
+    .await;
+    let msgs = same_as_natively(
+        "bad-gzip-crc.pcap.gz",
+        include_bytes!("../fixtures/bad-gzip-crc.pcap.gz"),
+    )
+    .await;
+    assert!(done(&msgs).2.is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_capture_of_several_read_chunks_is_read_whole() {
+    // About 40 MiB: the first 1 MiB chunk and two of 16 MiB, and a part of a fourth.
+    let raw = big_pcap(40 * MIB);
+    let sync_reads = load::sync_reads();
+    let msgs = same_as_natively("big.pcap", &raw).await;
+    assert_eq!(
+        load::sync_reads(),
+        sync_reads,
+        "the reads ahead came in time: no pcap record is larger than the margin"
+    );
+    let (_, summary, damage) = done(&msgs);
+    assert!(damage.is_none());
+    assert!(summary.packets > 10_000);
+    assert!(
+        msgs.iter()
+            .any(|m| matches!(m, FromWorker::Progress { .. })),
+        "progress while reading"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_large_capture_cut_mid_record_keeps_what_came_before() {
+    let raw = big_pcap(20 * MIB);
+    // Cut in the third chunk, at an odd place.
+    let cut = &raw[..17 * MIB + 12_345];
+    let msgs = same_as_natively("cut.pcap", cut).await;
+    let (_, summary, damage) = done(&msgs);
+    let damage = damage.expect("damage");
+    assert!(damage.offset > 16 * MIB as u64, "{damage:?}");
+    assert!(summary.packets > 1000);
+}
+
+#[wasm_bindgen_test]
+async fn a_large_gzip_capture_is_read_as_natively() {
+    // Stored (level 0): as large compressed as not, so reads cross chunks in both spaces.
+    let gz = gzip(&big_pcap(20 * MIB), flate2::Compression::none());
+    assert!(gz.len() > 17 * MIB);
+    let sync_reads = load::sync_reads();
+    same_as_natively("big.pcap.gz", &gz).await;
+    assert_eq!(load::sync_reads(), sync_reads);
+    // And compressed: the whole file fits in the first chunks.
+    let gz = gzip(&big_pcap(20 * MIB), flate2::Compression::fast());
+    same_as_natively("small.pcap.gz", &gz).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_block_larger_than_the_margin_at_a_chunk_end_is_read_synchronously() {
+    // Small packets up to 16.5 MiB, then a 2 MiB block of an unknown type (skipped, but read
+    // whole), then a second section: the block runs past the end of the second read chunk
+    // (1 + 16 MiB) when less than that is in hand, so the reader runs dry while the next chunk
+    // is on its way and the bytes are read synchronously.
+    let small = vec![0u8; 1000];
+    let t0 = 1_700_000_000_000_000_000i64;
+    let section = |raw: Vec<u8>, until: usize, t: i64| {
+        let mut w = PcapngWriter::new(raw, &Default::default()).unwrap();
+        w.add_interface(&InterfaceOptions::new(1)).unwrap();
+        let mut at = 0;
+        let mut i = 0;
+        while at < until as u64 {
+            at = w.write_epb(0, t + i, 1000, &small, None).unwrap();
+            i += 1;
         }
-    }
-    let msgs = run("big.pcap", &raw);
-    let Some(FromWorker::Done {
-        snapshot,
-        damage: None,
-        ..
-    }) = msgs.last()
-    else {
-        panic!("{:?}", msgs.last())
+        w.into_inner().unwrap()
     };
-    assert_eq!(snapshot.summary.packets, 40_000);
-    assert_eq!(snapshot.summary.bytes, 40_000_000);
+    let mut raw = section(Vec::new(), 16 * MIB + MIB / 2, t0);
+    let body = 2 * MIB as u32;
+    raw.extend_from_slice(&0x0000_0badu32.to_le_bytes());
+    raw.extend_from_slice(&(body + 12).to_le_bytes());
+    raw.resize(raw.len() + body as usize, 0x5a);
+    raw.extend_from_slice(&(body + 12).to_le_bytes());
+    let raw = section(raw, 20 * MIB, t0 + 1_000_000_000);
+    let before = load::sync_reads();
+    let msgs = same_as_natively("big-block.pcapng", &raw).await;
+    let (_, summary, damage) = done(&msgs);
+    assert!(damage.is_none(), "{damage:?}");
+    assert!(summary.packets > 18_000);
+    assert!(
+        load::sync_reads() > before,
+        "the reader ran dry and read synchronously"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_second_open_supersedes_the_first() {
+    let first = Inbox::default();
+    open("big.pcap", &big_pcap(40 * MIB), &first);
+    // Under way: it has posted progress and is not done.
+    first
+        .wait_for("Progress", |i| {
+            i.messages()
+                .iter()
+                .any(|m| matches!(m, FromWorker::Progress { .. }))
+        })
+        .await;
+    assert!(!first.ended(), "{:?}", first.messages().last());
+    let second = Inbox::default();
+    let bytes = include_bytes!("../fixtures/http-get-ethernet.pcap");
+    open("http-get-ethernet.pcap", bytes, &second);
+    second.wait_for("Done", Inbox::ended).await;
+    sleep(300).await;
+    assert!(!first.ended(), "the first load stopped without a word");
+    let (info, summary, _) = done(&second.messages());
+    assert_eq!(info.size, bytes.len() as u64);
+    // The session is the second file's.
+    match view_of_everything() {
+        FromWorker::View { total, .. } => assert_eq!(total, summary.packets),
+        other => panic!("{other:?}"),
+    }
+    // Opened back to back, the first posts nothing at all.
+    let (a, b) = (Inbox::default(), Inbox::default());
+    open("big.pcap", &big_pcap(2 * MIB), &a);
+    open("http-get-ethernet.pcap", bytes, &b);
+    b.wait_for("Done", Inbox::ended).await;
+    sleep(300).await;
+    assert!(a.messages().is_empty(), "{:?}", a.messages());
+}
+
+/// A reading helper written in JavaScript that speaks `load`'s protocol (the page's helper is
+/// the worker's own script, which tests cannot start): it reads with FileReaderSync, into the
+/// buffer the request brings back when there is one, and throws on request `fail_at`.
+fn js_reader(fail_at: u32) -> String {
+    let src = format!(
+        "let n = 0;
+        onmessage = (e) => {{
+          const {{ id, file, start, end, buf }} = e.data;
+          n += 1;
+          if (n === {fail_at}) throw new Error('the test helper fails');
+          const b = new FileReaderSync().readAsArrayBuffer(file.slice(start, end));
+          let out = b;
+          if (buf && buf.byteLength >= b.byteLength) {{
+            new Uint8Array(buf).set(new Uint8Array(b));
+            out = buf;
+          }}
+          postMessage({{ id, buf: out, len: b.byteLength }}, [out]);
+        }};
+        postMessage({{ ready: true }});"
+    );
+    let parts = js_sys::Array::of1(&JsValue::from_str(&src));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/javascript");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).unwrap();
+    let url = js_sys::Reflect::get(&js_sys::global(), &"URL".into()).unwrap();
+    let create: js_sys::Function = js_sys::Reflect::get(&url, &"createObjectURL".into())
+        .unwrap()
+        .unchecked_into();
+    create.call1(&url, &blob).unwrap().as_string().unwrap()
+}
+
+async fn with_reader(fail_at: u32) {
+    load::start_reader(&js_reader(fail_at));
+    for _ in 0..500 {
+        if load::reader_ready() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the reading helper never said it was ready");
+}
+
+#[wasm_bindgen_test]
+async fn a_reading_helper_reads_for_the_engine() {
+    with_reader(0).await;
+    let raw = big_pcap(40 * MIB);
+    let sync_reads = load::sync_reads();
+    let msgs = same_as_natively("big.pcap", &raw).await;
+    assert!(done(&msgs).2.is_none());
+    assert_eq!(load::sync_reads(), sync_reads);
+    assert!(load::reader_ready(), "still there");
+    // Gzip through the helper too.
+    let gz = gzip(&big_pcap(20 * MIB), flate2::Compression::none());
+    same_as_natively("big.pcap.gz", &gz).await;
+    load::stop_reader();
+    assert!(!load::reader_ready());
+}
+
+#[wasm_bindgen_test]
+async fn a_reading_helper_that_fails_is_done_without() {
+    // It fails on its third request: what it was asked is read synchronously, then without it.
+    with_reader(3).await;
+    let raw = big_pcap(40 * MIB);
+    let sync_reads = load::sync_reads();
+    let msgs = same_as_natively("big.pcap", &raw).await;
+    assert!(done(&msgs).2.is_none());
+    assert!(load::sync_reads() > sync_reads, "read again synchronously");
+    assert!(!load::reader_ready(), "gone");
+    load::stop_reader();
 }

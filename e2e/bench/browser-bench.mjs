@@ -3,6 +3,7 @@
 //
 //   node e2e/bench/browser-bench.mjs FILE [--runs N] [--chunk BYTES] [--out RESULT.json]
 //                                         [--trace TRACE.json] [--no-probe] [--profile-canvas]
+//                                         [--tuning JSON]
 //
 // Serves dist/ (the built page) and e2e/bench/ (the raw-read page) from two static servers on
 // 127.0.0.1 (two origins, so the page's service worker never sees the raw-read page), and
@@ -20,7 +21,12 @@
 // harness checks this once per run (time and memory of setInputFiles on an idle input) and
 // reports it.
 //
-// Unless --no-probe is given, an init script also wraps the page's worker message handler (its
+// --tuning '{"chunk": BYTES, "ahead": N, "pause": BYTES}' sets the worker's reading parameters
+// (src/web/load.rs, `Tuning`) to compare settings without a rebuild.
+//
+// Unless --no-probe is given, the worker's reads are timed (FileReaderSync calls, and every
+// Blob.arrayBuffer() from the call to its settling), with the `pcapscope-load` mark the worker
+// leaves at the end (its waits for reads, pauses, synchronous reads); an init script also wraps the page's worker message handler (its
 // `onmessage` setter) to time every message the main thread handles, and notes the first
 // canvas getContext() and the first setAttribute() in each, which splits a message's time into
 // deserialization (before the first DOM write), the summary/progress DOM updates, and chart
@@ -54,12 +60,12 @@ const MIB = 1024 * 1024;
 
 function usage(msg) {
   if (msg) console.error(`browser-bench: ${msg}`);
-  console.error('usage: node e2e/bench/browser-bench.mjs FILE [--runs N] [--chunk BYTES] [--out RESULT.json] [--trace TRACE.json] [--no-probe] [--profile-canvas]');
+  console.error('usage: node e2e/bench/browser-bench.mjs FILE [--runs N] [--chunk BYTES] [--out RESULT.json] [--trace TRACE.json] [--no-probe] [--profile-canvas] [--tuning JSON]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { runs: 3, chunk: 16 * MIB, out: null, trace: null, probe: true, file: null, canvas: false };
+  const o = { runs: 3, chunk: 16 * MIB, out: null, trace: null, probe: true, file: null, canvas: false, tuning: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -69,6 +75,10 @@ function parseArgs(argv) {
     else if (a === '--trace') o.trace = next();
     else if (a === '--no-probe') o.probe = false;
     else if (a === '--profile-canvas') o.canvas = true;
+    else if (a === '--tuning') {
+      const t = next();
+      try { o.tuning = JSON.parse(t); } catch { usage(`--tuning ${t} is not JSON`); }
+    }
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else if (!o.file) o.file = a;
     else usage(`unexpected argument ${a}`);
@@ -81,36 +91,81 @@ function parseArgs(argv) {
 
 const log = (...a) => console.error('browser-bench:', ...a);
 
-/// Prepended to the page's worker_loader.js when probing: times every FileReaderSync read and
-/// every postMessage in the worker, and sends the lists to the page over a BroadcastChannel at
-/// the end (the page's own messages are left alone). Times are absolute (timeOrigin + now).
+/// Prepended to the page's worker_loader.js when probing: times every FileReaderSync read, every
+/// Blob.arrayBuffer() (from the call to its settling: the read in flight) and every postMessage
+/// in the worker, and sends the lists to the page over a BroadcastChannel at the end, with the
+/// detail of the worker's `pcapscope-load` mark (the page's own messages are left alone). Times
+/// are absolute (timeOrigin + now).
 const WORKER_PROBE = `(() => {
-  const reads = [], posts = [];
+  const reads = [], fetches = [], posts = [];
   const abs = () => performance.timeOrigin + performance.now();
+  const ch = new BroadcastChannel('pcapscope-bench');
+  // The worker's reading helper (src/web/load.rs, READER_NAME) reports each read at once.
+  const helper = self.name === 'pcapscope-reader';
   const read = FileReaderSync.prototype.readAsArrayBuffer;
   FileReaderSync.prototype.readAsArrayBuffer = function (blob) {
     const t = abs();
     const r = read.call(this, blob);
-    reads.push([t, abs() - t, r.byteLength]);
+    if (helper) ch.postMessage({ helperRead: [t, abs() - t, r.byteLength] });
+    else reads.push([t, abs() - t, r.byteLength]);
     return r;
+  };
+  const arrayBuffer = Blob.prototype.arrayBuffer;
+  Blob.prototype.arrayBuffer = function () {
+    const t = abs();
+    const p = arrayBuffer.call(this);
+    p.then((b) => fetches.push([t, abs() - t, b.byteLength]), () => fetches.push([t, abs() - t, -1]));
+    return p;
   };
   // A [Global] interface's operations live on the global object itself, not its prototype.
   const post = self.postMessage;
-  const ch = new BroadcastChannel('pcapscope-bench');
+  if (helper) {
+    // Each answer: [when the helper began it (received, or done with the one before), how long
+    // it took, bytes].
+    const received = new Map();
+    let last = 0;
+    const desc = Object.getOwnPropertyDescriptor(self, 'onmessage') ?? Object.getOwnPropertyDescriptor(Object.getPrototypeOf(self), 'onmessage');
+    Object.defineProperty(self, 'onmessage', {
+      configurable: true,
+      get() { return desc.get.call(this); },
+      set(fn) {
+        desc.set.call(this, typeof fn !== 'function' ? fn : function (ev) {
+          if (ev.data && ev.data.id !== undefined) received.set(ev.data.id, abs());
+          return fn.call(this, ev);
+        });
+      },
+    });
+    self.postMessage = function (msg, ...rest) {
+      if (msg && msg.id !== undefined && msg.len !== undefined) {
+        const t = abs();
+        const began = Math.max(received.get(msg.id) ?? t, last);
+        received.delete(msg.id);
+        last = t;
+        ch.postMessage({ helperRead: [began, t - began, msg.len] });
+      }
+      return post.call(this, msg, ...rest);
+    };
+    return;
+  }
   self.postMessage = function (msg, ...rest) {
-    const kind = typeof msg === 'string' ? msg : Object.keys(msg || {})[0];
+    // Messages are JSON text ('"Ready"', '{"Progress":{...}}'): the variant is the first name.
+    const kind = typeof msg === 'string' ? (/^\\{?"(\\w+)"/.exec(msg.slice(0, 40)) ?? [0, msg.slice(0, 20)])[1] : Object.keys(msg || {})[0];
     const t = abs();
     const r = post.call(this, msg, ...rest);
     posts.push([t, abs() - t, kind]);
-    if (kind === 'Done' || kind === 'NotACapture' || kind === 'Crashed') ch.postMessage({ started: performance.timeOrigin, reads, posts });
+    if (kind === 'Done' || kind === 'NotACapture' || kind === 'Crashed') {
+      const marks = performance.getEntriesByName('pcapscope-load', 'mark');
+      const load = marks.length ? marks[marks.length - 1].detail : null;
+      ch.postMessage({ started: performance.timeOrigin, reads, fetches, posts, load });
+    }
     return r;
   };
 })();
 `;
 
 /// A static server for one directory (dist/ for the page, e2e/bench/ for the raw-read page).
-/// `probe`: prepend WORKER_PROBE to worker_loader.js.
-function serve(dir, probe = false) {
+/// `prefix`: prepended to worker_loader.js (the probe, the tuning).
+function serve(dir, prefix = '') {
   return new Promise((resolve) => {
     const s = createServer(async (req, res) => {
       const url = new URL(req.url, 'http://x');
@@ -119,7 +174,7 @@ function serve(dir, probe = false) {
       if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
       try {
         let body = await readFile(file);
-        if (probe && rel === '/worker_loader.js') body = Buffer.concat([Buffer.from(WORKER_PROBE), body]);
+        if (prefix && rel === '/worker_loader.js') body = Buffer.concat([Buffer.from(prefix), body]);
         res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
         res.end(body);
       } catch {
@@ -184,7 +239,11 @@ function initScript(probe) {
   try {
     // Kept referenced: a collected channel receives nothing.
     window.__benchChannel = new BroadcastChannel('pcapscope-bench');
-    window.__benchChannel.onmessage = (ev) => { b.worker = ev.data; };
+    b.helperReads = [];
+    window.__benchChannel.onmessage = (ev) => {
+      if (ev.data.helperRead) b.helperReads.push(ev.data.helperRead);
+      else b.worker = ev.data;
+    };
   } catch (e) {
     b.errors.push(`BroadcastChannel: ${e}`);
   }
@@ -229,7 +288,9 @@ function initScript(probe) {
     set(fn) {
       const wrapped = typeof fn !== 'function' ? fn : function (ev) {
         const d = ev.data;
-        const kind = typeof d === 'string' ? d : (d && typeof d === 'object' ? Object.keys(d)[0] : typeof d);
+        // Messages are JSON text ('"Ready"', '{"Progress":{...}}'): the variant is the first name.
+        const kind = typeof d === 'string' ? (/^\{?"(\w+)"/.exec(d.slice(0, 40)) ?? [0, d.slice(0, 20)])[1]
+          : (d && typeof d === 'object' ? Object.keys(d)[0] : typeof d);
         const m = { t0: now(), firstDom: null, ctx: [], canvas: probe === 'canvas' ? {} : null };
         const outer = cur;
         cur = m;
@@ -460,23 +521,42 @@ async function pcapscope(context, origin, file, opts, timeout, browser, traceRun
     // Page time of an absolute time from the worker.
     const rel = (t) => t - r.timeOrigin - open;
     const w = b.worker;
+    const fetches = w.fetches ?? [];
+    // Reads by the helper for this load (it may have read for an earlier one: not here).
+    const helperReads = (b.helperReads ?? []).filter((x) => x[0] >= r.timeOrigin + open - 1);
     const readMs = w.reads.reduce((a, x) => a + x[1], 0);
     const postMs = w.posts.reduce((a, x) => a + x[1], 0);
-    const first = w.reads[0];
+    const firstOf = [w.reads[0], fetches[0], helperReads[0]].filter(Boolean).sort((a, c) => a[0] - c[0]);
+    const first = firstOf[0];
     const donePost = w.posts.find((p) => p[2] === 'Done');
     const span = first && donePost ? donePost[0] - first[0] : null;
+    const load = w.load ?? null;
+    const waited = load ? load.wait_ms + load.pause_ms : 0;
     worker = {
       started_ms: rel(w.started),
       first_read_ms: first ? rel(first[0]) : null,
       first_read_took_ms: first ? first[1] : null,
+      // Synchronous reads (FileReaderSync): the fallback when the reader runs dry.
       reads: w.reads.length,
       read_ms: readMs,
+      // Asynchronous reads (Blob.arrayBuffer()), overlapping the engine: time each was in flight.
+      fetches: fetches.length,
+      fetch_bytes: fetches.reduce((a, x) => a + Math.max(0, x[2]), 0),
+      fetch_ms: fetches.reduce((a, x) => a + x[1], 0),
+      fetch_median_ms: median(fetches.slice(1).map((x) => x[1])),
+      // Reads by the reading helper (on its own thread, handed over): from request to answer.
+      helper_reads: helperReads.length,
+      helper_read_bytes: helperReads.reduce((a, x) => a + x[2], 0),
+      helper_read_ms: helperReads.reduce((a, x) => a + x[1], 0),
+      // The worker's own account (its `pcapscope-load` mark): waits for a read in flight, pauses.
+      load,
       post_ms: postMs,
       posts: w.posts.length,
       first_read_to_done_ms: span,
-      // Everything between the first read and the Done post that is not reading or posting:
-      // the Wasm engine (copying, parsing, decoding, aggregating, indexing, snapshots).
-      engine_ms: span !== null ? span - readMs - postMs + (first ? first[1] : 0) : null,
+      // Everything between the first read and the Done post that is not waiting for reads,
+      // pausing, reading synchronously or posting: the Wasm engine (copying, parsing, decoding,
+      // aggregating, indexing, snapshots).
+      engine_ms: span !== null ? span - waited - readMs - postMs : null,
       done_post_ms: donePost ? rel(donePost[0]) : null,
       done_delivered_ms: donePost ? done - open - rel(donePost[0]) : null,
     };
@@ -523,13 +603,15 @@ async function main() {
   const size = statSync(opts.file).size;
   // Generous: 20 MB/s would be a broken page, not a slow one.
   const timeout = Math.max(120_000, (size / 20e6) * 1000);
-  const server = await serve(dist, opts.probe);
+  const prefix = (opts.tuning ? `self.pcapscopeLoadTuning = ${JSON.stringify(opts.tuning)};\n` : '') +
+    (opts.probe ? WORKER_PROBE : '');
+  const server = await serve(dist, prefix);
   const benchServer = await serve(here);
   const origin = `http://127.0.0.1:${server.address().port}`;
   const benchOrigin = `http://127.0.0.1:${benchServer.address().port}`;
   // launch() (not a persistent context) so that Browser.startTracing is available for --trace.
   const browser = await chromium.launch({ executablePath, headless: true, args: ARGS });
-  const result = { file: opts.file, size, runs: opts.runs, chunk: opts.chunk, probe: opts.probe };
+  const result = { file: opts.file, size, runs: opts.runs, chunk: opts.chunk, probe: opts.probe, tuning: opts.tuning };
   try {
     const context = await browser.newContext({ viewport: VIEWPORT });
     result.browser = `Chromium ${browser.version()}`;

@@ -5,10 +5,11 @@
 //! The page cancels an analysis by terminating the worker and starting a new one, which is
 //! immediate whatever the worker is doing.
 
-use super::load::analyze_file;
+use super::load::{analyze_file, serve_reads, start_reader, Post, READER_NAME};
 use super::messages::{decode, encode, FromWorker, ToWorker};
 use super::session::Session;
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, MessageEvent};
@@ -49,15 +50,25 @@ pub(crate) fn wasm_memory_bytes() -> u64 {
 }
 
 /// Handles one message from the page (`{ msg, file }`), posting the answers with `post`.
-pub fn handle(data: &JsValue, post: &mut dyn FnMut(&FromWorker)) {
+///
+/// `Open` returns at once: the file is read asynchronously (the browser reads the next chunk
+/// while the engine parses this one), then kept as the session. Messages that arrive meanwhile
+/// find no session and are ignored; a later `Open` supersedes it (it stops, posting nothing
+/// more).
+pub fn handle(data: &JsValue, post: &Post) {
     let msg = js_sys::Reflect::get(data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
     let file = js_sys::Reflect::get(data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
     match decode::<ToWorker>(&msg.as_string().unwrap_or_default()) {
         Ok(ToWorker::Open { name }) => match file.dyn_into::<File>() {
             Ok(f) => {
                 SESSION.with(|s| s.borrow_mut().take());
-                let loaded = analyze_file(f, post);
-                SESSION.with(|s| *s.borrow_mut() = loaded.map(Session::new));
+                let load = analyze_file(f, post.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    // `None` also when a later Open superseded this one: its session stays.
+                    if let Some(loaded) = load.await {
+                        SESSION.with(|s| *s.borrow_mut() = Some(Session::new(loaded)));
+                    }
+                });
             }
             Err(_) => post(&FromWorker::NotACapture {
                 message: format!("{name}: no file was posted"),
@@ -65,7 +76,7 @@ pub fn handle(data: &JsValue, post: &mut dyn FnMut(&FromWorker)) {
         },
         Ok(other) => SESSION.with(|s| {
             if let Some(session) = s.borrow_mut().as_mut() {
-                session.handle(other, post);
+                session.handle(other, &mut |m| post(m));
             }
         }),
         Err(e) => web_sys::console::error_1(&format!("pcapscope worker: bad message: {e}").into()),
@@ -87,8 +98,14 @@ fn seed_hashing() {
     }
 }
 
-/// The worker's entry point: seeds hashing, installs the message handler and says Ready.
+/// The worker's entry point: seeds hashing, installs the message handler, says Ready and
+/// starts the reading helper (this same script again, under the name [`READER_NAME`], which
+/// only reads the file for it: see `load`).
 pub fn start() {
+    if scope().name() == READER_NAME {
+        serve_reads();
+        return;
+    }
     seed_hashing();
     std::panic::set_hook(Box::new(|info| {
         post(&FromWorker::Crashed {
@@ -96,10 +113,13 @@ pub fn start() {
             bytes_read: BYTES_READ.with(Cell::get),
         });
     }));
-    let handler =
-        Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| handle(&ev.data(), &mut post));
+    let to_page: Post = Rc::new(post);
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        handle(&ev.data(), &to_page)
+    });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     // The worker lives as long as the page keeps it; the handler must too.
     handler.forget();
     post(&FromWorker::Ready);
+    start_reader(&scope().location().href());
 }

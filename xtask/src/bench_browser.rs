@@ -499,16 +499,31 @@ fn where_time_goes(r: &Value, line: &mut impl FnMut(String)) {
         let span = f(&["worker", "first_read_to_done_ms"]);
         line(format!(
             "    worker: up {:.0} ms after open, Ready at {:.0}, first read at {:.0}; then {:.0} ms to Done = \
-             reading {:.0} (FileReaderSync, {} calls) + engine {:.0} + posting {:.0}: one thread \
-             reads, then parses, in turn",
+             engine {:.0} + waiting for reads {:.0} ({} waits) + pauses {:.0} ({}) + synchronous reads {:.0} ({}) \
+             + posting {:.0}",
             f(&["worker", "started_ms"]),
             f(&["worker_ready_ms"]),
             f(&["worker", "first_read_ms"]),
             span,
+            f(&["worker", "engine_ms"]),
+            f(&["worker", "load", "wait_ms"]),
+            f(&["worker", "load", "waits"]),
+            f(&["worker", "load", "pause_ms"]),
+            f(&["worker", "load", "pauses"]),
             f(&["worker", "read_ms"]),
             f(&["worker", "reads"]),
-            f(&["worker", "engine_ms"]),
             f(&["worker", "post_ms"]),
+        ));
+        let mbps = |bytes: f64, ms: f64| bytes / 1e6 / (ms / 1000.0);
+        line(format!(
+            "    reads: {} by the reading helper (a BYOB stream reader on its own thread), {:.1} MB at {:.0} MB/s \
+             while reading; {} Blob.arrayBuffer() on the engine's thread, {:.1} MB at {:.0} MB/s while in flight",
+            f(&["worker", "helper_reads"]),
+            f(&["worker", "helper_read_bytes"]) / 1e6,
+            mbps(f(&["worker", "helper_read_bytes"]), f(&["worker", "helper_read_ms"])),
+            f(&["worker", "fetches"]),
+            f(&["worker", "fetch_bytes"]) / 1e6,
+            mbps(f(&["worker", "fetch_bytes"]), f(&["worker", "fetch_ms"])),
         ));
     }
     if let Some(cpu) = r.get("cpu_ms").and_then(Value::as_object) {
