@@ -4,7 +4,8 @@
 //! one-call form the native `pcapscope stats` uses.
 
 use crate::capture::{CaptureError, Format, Frame, LinkType, Reader};
-use crate::decode::{Decoder, PacketRecord};
+use crate::decode::{Decoder, PacketRecord, TcpBases};
+use crate::dissect::DissectContext;
 use crate::index::PacketIndex;
 use crate::stats::{Aggregator, Limits, Snapshot};
 use std::io::Read;
@@ -19,6 +20,10 @@ pub struct Options {
     pub limits: Limits,
     /// Build the per-packet index (for the packet table, sorting and filtering).
     pub index: bool,
+    /// Follow every TCP connection's base sequence numbers and window scaling
+    /// ([`TcpBases`]), so that packets re-read later can be dissected with Wireshark's
+    /// relative numbers and calculated windows ([`Engine::dissect_context`]).
+    pub tcp_context: bool,
 }
 
 /// The decoder, aggregates and (optionally) index, fed one frame at a time.
@@ -27,6 +32,7 @@ pub struct Engine {
     decoder: Decoder,
     stats: Aggregator,
     index: Option<PacketIndex>,
+    tcp: Option<TcpBases>,
 }
 
 impl Engine {
@@ -36,6 +42,7 @@ impl Engine {
             decoder: Decoder::new(),
             stats: Aggregator::new(options.limits),
             index: options.index.then(PacketIndex::default),
+            tcp: options.tcp_context.then(TcpBases::new),
         }
     }
 
@@ -46,6 +53,9 @@ impl Engine {
         self.stats.push(&record);
         if let Some(index) = self.index.as_mut() {
             index.push(frame, &record);
+        }
+        if let Some(tcp) = self.tcp.as_mut() {
+            tcp.push(frame.number, &record);
         }
         record
     }
@@ -68,6 +78,18 @@ impl Engine {
     /// The index, if one is built.
     pub fn index(&self) -> Option<&PacketIndex> {
         self.index.as_ref()
+    }
+
+    /// The TCP numbering table, if one is built ([`Options::tcp_context`]).
+    pub fn tcp_context(&self) -> Option<&TcpBases> {
+        self.tcp.as_ref()
+    }
+
+    /// The context for dissecting frame `number` (from 1) with
+    /// [`crate::dissect::dissect_with`]: Wireshark's relative TCP numbers and calculated
+    /// windows when [`Options::tcp_context`] was on, the raw ones otherwise.
+    pub fn dissect_context(&self, number: u64) -> DissectContext<'_> {
+        DissectContext::new(number, self.tcp.as_ref())
     }
 }
 
@@ -120,7 +142,7 @@ fn run_serial<R: Read>(
 mod pipelined {
     use super::{run_serial, Engine, Options};
     use crate::capture::{CaptureError, Reader};
-    use crate::decode::{Decoder, PacketRecord};
+    use crate::decode::{Decoder, PacketRecord, TcpBases};
     use crate::index::PacketIndex;
     use crate::stats::Aggregator;
     use std::io::Read;
@@ -169,6 +191,7 @@ mod pipelined {
                 return run_serial(reader, Engine::new(options));
             };
             let mut decoder = Decoder::new();
+            let mut tcp = options.tcp_context.then(TcpBases::new);
             let mut batch: Batch = Vec::with_capacity(BATCH);
             let send = |batch: &mut Batch| -> bool {
                 let next = empty_rx
@@ -179,7 +202,11 @@ mod pipelined {
             let error = loop {
                 match reader.next_frame() {
                     Ok(Some(frame)) => {
-                        batch.push((decoder.decode(&frame), frame.data_offset));
+                        let record = decoder.decode(&frame);
+                        if let Some(t) = tcp.as_mut() {
+                            t.push(frame.number, &record);
+                        }
+                        batch.push((record, frame.data_offset));
                         if batch.len() == BATCH && !send(&mut batch) {
                             break None;
                         }
@@ -198,6 +225,7 @@ mod pipelined {
                         decoder,
                         stats,
                         index,
+                        tcp,
                     },
                     error,
                 ),
@@ -274,6 +302,80 @@ mod tests {
         let (a, b) = (piped.engine.index().unwrap(), serial.index().unwrap());
         assert_eq!(a.len(), 10_000);
         assert_eq!(a.page(0, 10_000), b.page(0, 10_000));
+    }
+
+    /// Ethernet + IPv4 + TCP: flags (`S`, `SA`, `A`), seq, ack, window, window scale option.
+    fn tcp_frame(
+        client: bool,
+        flags: &str,
+        seq: u32,
+        ack: u32,
+        win: u16,
+        ws: Option<u8>,
+    ) -> Vec<u8> {
+        use etherparse::{PacketBuilder, TcpOptionElement};
+        let (src, dst, sp, dp) = if client {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000, 80)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000)
+        };
+        let mut b = PacketBuilder::ethernet2([2; 6], [4; 6])
+            .ipv4(src, dst, 64)
+            .tcp(sp, dp, seq, win);
+        if flags.contains('S') {
+            b = b.syn();
+        }
+        if flags.contains('A') {
+            b = b.ack(ack);
+        }
+        if let Some(s) = ws {
+            b = b.options(&[TcpOptionElement::WindowScale(s)]).unwrap();
+        }
+        let mut v = Vec::new();
+        b.write(&mut v, &[]).unwrap();
+        v
+    }
+
+    #[test]
+    fn the_tcp_context_gives_wiresharks_numbers() {
+        let frames = [
+            tcp_frame(true, "S", 1000, 0, 64240, Some(7)),
+            tcp_frame(false, "SA", 5000, 1001, 65160, Some(7)),
+            tcp_frame(true, "A", 1001, 5001, 502, None),
+        ];
+        let mut bytes = Vec::new();
+        {
+            let mut w = PcapWriter::new(&mut bytes, PcapOptions::new(1)).unwrap();
+            for (i, f) in frames.iter().enumerate() {
+                w.write_packet(i as i64 * 1000, f.len() as u32, f).unwrap();
+            }
+            w.flush().unwrap();
+        }
+        let on = Options {
+            tcp_context: true,
+            ..Options::default()
+        };
+        let piped = analyze_with(&bytes[..], on).unwrap().engine;
+        let mut reader = Reader::new(&bytes[..]).unwrap();
+        let (serial, _) = run_serial(&mut reader, Engine::new(on));
+        let off = analyze(&bytes[..]).unwrap().engine;
+        assert!(off.tcp_context().is_none());
+        let info = |e: &Engine, n: u64| {
+            let f = &frames[n as usize - 1];
+            crate::dissect::dissect_with(1, f, f.len() as u32, &e.dissect_context(n)).info
+        };
+        for e in [&piped, &serial] {
+            assert_eq!(e.tcp_context().map(|t| t.connections()), Some(1));
+            assert_eq!(
+                info(e, 2),
+                "80 → 40000 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 WS=128"
+            );
+            assert_eq!(info(e, 3), "40000 → 80 [ACK] Seq=1 Ack=1 Win=64256 Len=0");
+        }
+        assert_eq!(
+            info(&off, 3),
+            "40000 → 80 [ACK] Seq=1001 Ack=5001 Win=502 Len=0"
+        );
     }
 
     #[test]

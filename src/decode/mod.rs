@@ -28,6 +28,9 @@
 //! layers other than Ethernet, GRE, ICMP quotes, application protocols) or where Wireshark's
 //! behaviour on damaged headers must be copied.
 //!
+//! Besides the decoder, [`TcpBases`] follows each TCP connection's base sequence numbers and
+//! window scaling from the records, for showing one packet later as Wireshark numbers it.
+//!
 //! State kept across frames (fragments, TCP streams, QUIC Initials, ONC-RPC calls, the names
 //! side table) is bounded: each table has a fixed capacity and drops its oldest entries.
 //! Hashing is keyed ([`crate::hashing`]) and happens only for fragments, tracked TCP
@@ -40,6 +43,7 @@ mod net;
 mod record;
 mod state;
 mod stream;
+mod tcp_base;
 mod transport;
 
 #[cfg(test)]
@@ -48,6 +52,7 @@ mod tests;
 pub use record::{
     AppProto, DnsInfo, IpPair, Layer, NameId, PacketRecord, Proto, Protocols, TcpInfo,
 };
+pub use tcp_base::{TcpBases, TcpFrameBase, WindowScale, TCP_BASES_MAX};
 
 use crate::capture::Frame;
 use state::{FragTable, NameTable, RpcCalls};

@@ -224,6 +224,10 @@ pub struct TcpInfo {
     pub window: u16,
     /// TCP payload length (from the IP length, not the captured bytes).
     pub payload_len: u32,
+    /// The shift count of the segment's window scale option (kind 3, length 3), as sent
+    /// (Wireshark uses at most 14); `None` when the header carries none. Normally only SYN and
+    /// SYN/ACK segments carry one.
+    pub wscale: Option<u8>,
 }
 
 impl TcpInfo {

@@ -1154,3 +1154,57 @@ fn deep_nesting_is_bounded() {
     let r = decode(linktype::RAW, &pkt);
     assert!(has(&r, &[Proto::Ipv4]));
 }
+
+/// A TCP header with the given flags and options (padded to a multiple of 4 with NOPs) and
+/// no payload, in IPv4, for `linktype::RAW`.
+fn raw_tcp_with_options(flags: u8, opts: &[u8]) -> Vec<u8> {
+    let mut o = opts.to_vec();
+    while o.len() % 4 != 0 {
+        o.push(1);
+    }
+    let hl = 20 + o.len();
+    let mut t = Vec::new();
+    t.extend_from_slice(&1000u16.to_be_bytes());
+    t.extend_from_slice(&80u16.to_be_bytes());
+    t.extend_from_slice(&7u32.to_be_bytes());
+    t.extend_from_slice(&0u32.to_be_bytes());
+    t.push(((hl / 4) as u8) << 4);
+    t.push(flags);
+    t.extend_from_slice(&[0x10, 0, 0, 0, 0, 0]);
+    t.extend_from_slice(&o);
+    ipv4_hdr(6, 1, 0, &t)
+}
+
+#[test]
+fn tcp_window_scale_option() {
+    let ws = |opts: &[u8]| {
+        decode(linktype::RAW, &raw_tcp_with_options(0x02, opts))
+            .tcp
+            .and_then(|t| t.wscale)
+    };
+    assert_eq!(ws(&[2, 4, 5, 0xb4, 1, 3, 3, 7]), Some(7));
+    assert_eq!(ws(&[3, 3, 20]), Some(20));
+    assert_eq!(ws(&[]), None);
+    // A wrong length is not used; End of Option List and a bad length end the list (tshark
+    // 4.0: no `WS=` after an End of Option List, "Non-zero header padding").
+    assert_eq!(ws(&[3, 4, 7, 0]), None);
+    assert_eq!(ws(&[0, 3, 3, 7]), None);
+    assert_eq!(ws(&[8, 1, 3, 3, 7]), None);
+    // The last one counts.
+    assert_eq!(ws(&[3, 3, 2, 3, 3, 9]), Some(9));
+    // Options cut short by the capture: those captured still count.
+    let mut cut = raw_tcp_with_options(0x02, &[3, 3, 5, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0]);
+    cut.truncate(cut.len() - 6);
+    let r = Decoder::new().decode(&Frame {
+        orig_len: cut.len() as u32 + 6,
+        ..frame(linktype::RAW, &cut)
+    });
+    assert_eq!(r.tcp.and_then(|t| t.wscale), Some(5));
+}
+
+#[test]
+fn packet_record_stays_small() {
+    // Held per packet while decoding and passed by value: keep it within 160 bytes.
+    assert!(std::mem::size_of::<PacketRecord>() <= 160);
+    assert!(std::mem::size_of::<Option<TcpInfo>>() <= 20);
+}

@@ -34,6 +34,7 @@ impl Walk<'_> {
                             ack,
                             window: win,
                             payload_len: seg_total.saturating_sub(hl),
+                            wscale: wscale_option(prefix(rest(d, 20), hl as usize - 20)),
                         });
                     }
                 }
@@ -51,6 +52,7 @@ impl Walk<'_> {
                 ack: h.acknowledgment_number(),
                 window: h.window_size(),
                 payload_len,
+                wscale: wscale_option(h.options()),
             });
         }
         let payload = prefix(rest(d, hl), payload_len as usize);
@@ -92,4 +94,33 @@ impl Walk<'_> {
         }
         self.udp_app(sport, dport, payload);
     }
+}
+
+/// The shift count of the last well-formed window scale option (kind 3, length 3) among TCP
+/// options, read as Wireshark reads them: End of Option List ends the list (what follows is
+/// padding), a length below 2 or past the end stops it, and a window scale option of another
+/// length is not used.
+fn wscale_option(opts: &[u8]) -> Option<u8> {
+    let mut found = None;
+    let mut i = 0usize;
+    while let Some(&kind) = opts.get(i) {
+        match kind {
+            0 => break,
+            1 => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(&len) = opts.get(i + 1) else { break };
+        let len = usize::from(len);
+        if len < 2 || i + len > opts.len() {
+            break;
+        }
+        if kind == 3 && len == 3 {
+            found = opts.get(i + 2).copied();
+        }
+        i += len;
+    }
+    found
 }

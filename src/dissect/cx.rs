@@ -1,7 +1,7 @@
 //! The dissection context: the frame's bytes, windows into them, bounds-checked reads that say
 //! why they failed, the layers built so far, and node builders.
 
-use super::{Dissection, Node, NodeKind, Stop, StopKind};
+use super::{DissectContext, Dissection, Node, NodeKind, Stop, StopKind};
 use std::fmt::{Display, Write as _};
 
 /// Encapsulations followed inside one frame before giving up.
@@ -140,6 +140,8 @@ pub(super) struct Cx<'a> {
     /// the padding / trailer line.
     pub eth: Option<usize>,
     pub net_end: Option<usize>,
+    /// What the rest of the capture says about this frame.
+    pub ctx: DissectContext<'a>,
 }
 
 impl<'a> Cx<'a> {
@@ -156,6 +158,7 @@ impl<'a> Cx<'a> {
             depth: 0,
             eth: None,
             net_end: None,
+            ctx: DissectContext::default(),
         }
     }
 

@@ -27,14 +27,19 @@
 //! default): the IPv4 header checksum always, TCP, UDP and ICMP when the whole datagram was
 //! captured and is not a fragment.
 //!
-//! No state is kept across packets, so the tree holds what one packet shows: no relative
-//! sequence numbers, no window scaling, no IP or TCP reassembly (a TLS record or HTTP header
+//! No state is kept across packets, so the tree holds what one packet shows: no IP or TCP
+//! reassembly (a TLS record or HTTP header
 //! that continues in a later segment is shown up to the end of this one and says so), no
 //! "reply in frame N" links. A damaged packet shows every layer up to the damage and then a
 //! node `[Malformed packet: ... at byte N]`; a packet cut short by the capture's snapshot length
 //! says `[Packet size limited during capture: ...]` instead. No input panics, and the work per
 //! packet is bounded (DNS name compression is followed a bounded number of hops, every loop
 //! consumes bytes or is capped).
+//!
+//! TCP's relative sequence numbers and scaled windows do depend on the connection's earlier
+//! packets: [`dissect`] shows the raw numbers, and [`dissect_with`] shows Wireshark's default
+//! numbering from a [`DissectContext`] holding the [`TcpBases`] gathered while the capture
+//! was read.
 //!
 //! ```
 //! use pcapscope::dissect::{dissect, hex_rows};
@@ -64,6 +69,8 @@ mod tunnel;
 mod tests;
 
 pub use hex::{hex_rows, HexRow};
+
+use crate::decode::TcpBases;
 
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -258,7 +265,46 @@ impl Dissection {
 ///
 /// Never panics, whatever the bytes; every node's byte range lies within `data`.
 pub fn dissect(link_type: u32, data: &[u8], orig_len: u32) -> Dissection {
+    dissect_with(link_type, data, orig_len, &DissectContext::default())
+}
+
+/// What the rest of the capture says about one frame, for [`dissect_with`]: the frame's number
+/// and the TCP connections' numbering bases gathered in the reading pass
+/// ([`crate::analyze::Engine::dissect_context`] gives both).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DissectContext<'a> {
+    /// The frame's number in the capture, from 1 (as in [`crate::capture::Frame::number`]).
+    pub number: u64,
+    /// The TCP numbering table of the capture, when one was built.
+    pub tcp: Option<&'a TcpBases>,
+}
+
+impl<'a> DissectContext<'a> {
+    /// The context of frame `number` with the capture's TCP numbering table.
+    pub fn new(number: u64, tcp: Option<&'a TcpBases>) -> Self {
+        DissectContext { number, tcp }
+    }
+}
+
+/// [`dissect`] with what the rest of the capture says about the frame. When `ctx` knows the
+/// frame's TCP connection, TCP is shown as Wireshark shows it by default: relative sequence
+/// and acknowledgement numbers (`tcp.seq`, `tcp.ack`, `tcp.nxtseq`, SACK edges) beside the raw
+/// ones (`tcp.seq_raw`, `tcp.ack_raw`), the calculated window (`tcp.window_size`) and its
+/// scaling factor (`tcp.window_size_scalefactor`), and the Info column `52166 → 80 [ACK]
+/// Seq=1 Ack=1 Win=5888 Len=0`. Otherwise (no table, a connection the table does not track,
+/// an IP fragment, a header quoted in an ICMP error) TCP shows the raw numbers, as
+/// [`dissect`] does. The frame number is only looked up: [`Dissection::set_frame_number`]
+/// names the frame.
+///
+/// Never panics, whatever the bytes and the context.
+pub fn dissect_with(
+    link_type: u32,
+    data: &[u8],
+    orig_len: u32,
+    ctx: &DissectContext<'_>,
+) -> Dissection {
     let mut c = cx::Cx::new(data, orig_len);
+    c.ctx = *ctx;
     c.frame(link_type, orig_len);
     c.link(link_type);
     c.finish_all()
@@ -271,8 +317,10 @@ pub fn dissect(link_type: u32, data: &[u8], orig_len: u32) -> Dissection {
 /// - TCP: `443 → 51234 [SYN, ACK] Seq=3274825746 Ack=168077070 Win=4140 Len=0 MSS=1380 WS=1`.
 ///   Sequence and acknowledgement numbers are the raw ones and the window is the field's
 ///   value, unscaled: Wireshark's relative numbers and scaled window need the connection's
-///   earlier packets, which a one-packet view does not have (tshark shows the same text with
+///   earlier packets, which one packet alone does not have (tshark shows the same text with
 ///   `-o tcp.relative_sequence_numbers:FALSE` for packets whose window is not scaled);
+///   [`dissect_with`] and a [`DissectContext`] give Wireshark's default, `Seq=0 Ack=1
+///   Win=4140`;
 /// - TLS: the messages of every record that starts in the segment, `Client Hello
 ///   (SNI=example.com)`, `Server Hello, Certificate, Server Hello Done`, `Application Data`
 ///   (the SNI is shown as Wireshark 4.2 does; 4.0 writes `Client Hello` alone);

@@ -146,6 +146,236 @@ fn tcp_syn_ack_tree_and_info() {
     assert!(x.stop.is_none());
 }
 
+/// Ethernet + IPv4 + TCP from 10.0.0.`a`:`sp` to 10.0.0.`b`:`dp`, with raw options.
+#[allow(clippy::too_many_arguments)]
+fn tcp_seg(
+    (a, sp): (u8, u16),
+    (b, dp): (u8, u16),
+    syn: bool,
+    seq: u32,
+    ack: Option<u32>,
+    win: u16,
+    options: &[u8],
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut p = PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv4([10, 0, 0, a], [10, 0, 0, b], 64)
+        .tcp(sp, dp, seq, win);
+    if syn {
+        p = p.syn();
+    }
+    if let Some(n) = ack {
+        p = p.ack(n);
+    }
+    if !options.is_empty() {
+        p = p.options_raw(options).unwrap_or_else(|_| panic!("options"));
+    }
+    let mut out = Vec::new();
+    p.write(&mut out, payload)
+        .unwrap_or_else(|_| panic!("write"));
+    out
+}
+
+/// The TCP numbering table of these frames, numbered from 1, as the engine builds it.
+fn tcp_table(frames: &[Vec<u8>]) -> crate::decode::TcpBases {
+    let mut decoder = crate::decode::Decoder::new();
+    let mut t = crate::decode::TcpBases::new();
+    for (i, f) in frames.iter().enumerate() {
+        let frame = crate::capture::Frame {
+            number: i as u64 + 1,
+            ts_ns: 0,
+            orig_len: f.len() as u32,
+            cap_len: f.len() as u32,
+            link_type: linktype::ETHERNET,
+            data_offset: 0,
+            interface_id: 0,
+            data: f,
+        };
+        t.push(frame.number, &decoder.decode(&frame));
+    }
+    t
+}
+
+/// The labels of the TCP layer's lines.
+fn tcp_lines(d: &Dissection) -> Vec<String> {
+    d.layers
+        .iter()
+        .find(|l| l.abbrev.as_deref() == Some("tcp"))
+        .map(|l| l.children.iter().map(Node::label).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn tcp_with_context_numbers_as_wireshark() {
+    // SYN with WS=7, SYN/ACK with WS=7, then an ACK with a SACK block and 4 bytes of data
+    // (cs__http_espn.pcapng frame 5 shows the same lines in tshark 4.0).
+    let frames = vec![
+        tcp_seg(
+            (1, 40000),
+            (2, 80),
+            true,
+            1000,
+            None,
+            64240,
+            &[3, 3, 7, 1],
+            &[],
+        ),
+        tcp_seg(
+            (2, 80),
+            (1, 40000),
+            true,
+            5000,
+            Some(1001),
+            65160,
+            &[3, 3, 7, 1],
+            &[],
+        ),
+        tcp_seg(
+            (1, 40000),
+            (2, 80),
+            false,
+            1001,
+            Some(5001),
+            502,
+            &[1, 1, 5, 10, 0, 0, 0x13, 0x89, 0, 0, 0x13, 0x8b],
+            b"abcd",
+        ),
+    ];
+    let table = tcp_table(&frames);
+    let with = |n: u64| {
+        let f = &frames[n as usize - 1];
+        dissect_with(
+            linktype::ETHERNET,
+            f,
+            f.len() as u32,
+            &DissectContext::new(n, Some(&table)),
+        )
+    };
+    let x = with(3);
+    assert_eq!(
+        x.info,
+        "40000 → 80 [ACK] Seq=1 Ack=1 Win=64256 Len=4 SLE=1 SRE=3"
+    );
+    let lines = tcp_lines(&x);
+    let want = [
+        "Source Port: 40000",
+        "Destination Port: 80",
+        "[TCP Segment Len: 4]",
+        "Sequence Number: 1    (relative sequence number)",
+        "Sequence Number (raw): 1001",
+        "[Next Sequence Number: 5    (relative sequence number)]",
+        "Acknowledgment Number: 1    (relative ack number)",
+        "Acknowledgment number (raw): 5001",
+        "1000 .... = Header Length: 32 bytes (8)",
+    ];
+    assert_eq!(lines[..want.len()], want);
+    let at = lines.iter().position(|l| l == "Window: 502").unwrap_or(0);
+    assert_eq!(
+        lines[at..at + 3],
+        [
+            "Window: 502",
+            "[Calculated window size: 64256]",
+            "[Window size scaling factor: 128]"
+        ]
+    );
+    for (abbrev, f) in [
+        ("tcp.seq", "tcp.seq == 1"),
+        ("tcp.seq_raw", "tcp.seq_raw == 1001"),
+        ("tcp.nxtseq", "tcp.nxtseq == 5"),
+        ("tcp.ack", "tcp.ack == 1"),
+        ("tcp.ack_raw", "tcp.ack_raw == 5001"),
+        ("tcp.window_size_value", "tcp.window_size_value == 502"),
+        ("tcp.window_size", "tcp.window_size == 64256"),
+        (
+            "tcp.window_size_scalefactor",
+            "tcp.window_size_scalefactor == 128",
+        ),
+        ("tcp.options.sack_le", "tcp.options.sack_le == 1"),
+        ("tcp.options.sack.count", "tcp.options.sack.count == 1"),
+    ] {
+        assert_eq!(filt(&x, abbrev), f);
+    }
+    assert_eq!(val(&x, "tcp.options.sack_re"), "3 (relative)");
+    let tcp = x.layers.iter().find(|l| l.abbrev.as_deref() == Some("tcp"));
+    assert_eq!(
+        tcp.map(|l| l.value.as_str()),
+        Some("Src Port: 40000, Dst Port: 80, Seq: 1, Ack: 1, Len: 4")
+    );
+    // The SYN/ACK: relative numbers, its window as sent, no scaling factor line.
+    let x = with(2);
+    assert_eq!(
+        x.info,
+        "80 → 40000 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 WS=128"
+    );
+    assert_eq!(val(&x, "tcp.window_size"), "65160");
+    assert!(x.find("tcp.window_size_scalefactor").is_none());
+    assert_eq!(val(&x, "tcp.nxtseq"), "1    (relative sequence number)");
+    // The SYN: no ACK flag, the acknowledgement number as it is.
+    let x = with(1);
+    assert_eq!(x.info, "40000 → 80 [SYN] Seq=0 Win=64240 Len=0 WS=128");
+    assert_eq!(filt(&x, "tcp.ack"), "tcp.ack == 0");
+    assert_eq!(val(&x, "tcp.ack"), "0");
+    // Without the context, or with a frame number the table does not know: raw numbers.
+    let f = &frames[2];
+    let raw = dissect(linktype::ETHERNET, f, f.len() as u32);
+    assert_eq!(
+        raw.info,
+        "40000 → 80 [ACK] Seq=1001 Ack=5001 Win=502 Len=4 SLE=5001 SRE=5003"
+    );
+    assert!(raw.find("tcp.seq").is_none() && raw.find("tcp.window_size").is_none());
+    let ctx = DissectContext::new(0, Some(&table));
+    assert_eq!(
+        dissect_with(linktype::ETHERNET, f, f.len() as u32, &ctx),
+        raw
+    );
+    let ctx = DissectContext::new(3, None);
+    assert_eq!(
+        dissect_with(linktype::ETHERNET, f, f.len() as u32, &ctx),
+        raw
+    );
+}
+
+#[test]
+fn tcp_context_is_not_used_for_fragments_and_short_segments() {
+    let frames = vec![tcp_seg(
+        (1, 40000),
+        (2, 80),
+        false,
+        1001,
+        Some(5001),
+        502,
+        &[],
+        b"abcd",
+    )];
+    let table = tcp_table(&frames);
+    let ctx = DissectContext::new(1, Some(&table));
+    // More fragments: the TCP header is in a first fragment.
+    let mut frag = frames[0].clone();
+    frag[20] = 0x20;
+    let fix = |p: &mut Vec<u8>| {
+        p[24] = 0;
+        p[25] = 0;
+        let mut acc = 0u32;
+        for c in p[14..34].chunks(2) {
+            acc += u32::from(u16::from_be_bytes([c[0], c[1]]));
+        }
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        let c = !(acc as u16);
+        p[24..26].copy_from_slice(&c.to_be_bytes());
+    };
+    fix(&mut frag);
+    let x = dissect_with(linktype::ETHERNET, &frag, frag.len() as u32, &ctx);
+    assert!(x.info.contains("Seq=1001 Ack=5001"), "{}", x.info);
+    assert!(x.find("tcp.seq").is_none());
+    // A header cut by the capture still shows its raw numbers and stops where the bytes do.
+    let cut = &frames[0][..14 + 20 + 10];
+    let x = dissect_with(linktype::ETHERNET, cut, frames[0].len() as u32, &ctx);
+    assert_eq!(val(&x, "tcp.seq_raw"), "1001");
+    assert!(x.find("tcp.seq").is_none());
+}
+
 #[test]
 fn bad_checksums_are_reported() {
     let mut p = tcp_packet(&["ack"], b"hello", &[]);
@@ -814,6 +1044,48 @@ mod props {
             let json = serde_json::to_string(&x).unwrap_or_default();
             let back: Dissection = serde_json::from_str(&json).unwrap_or_default();
             prop_assert_eq!(back, x);
+        }
+
+        /// A capture of mutated TCP segments between two hosts, read into the TCP numbering
+        /// table, then each frame dissected with it (and with frame numbers it does not know).
+        #[test]
+        fn packets_with_tcp_context_never_panic(
+            segs in prop::collection::vec(
+                (any::<bool>(), any::<bool>(), 0u32..4, any::<u16>(), prop::collection::vec(any::<u8>(), 0..12), prop::collection::vec(any::<u8>(), 0..8)),
+                1..12,
+            ),
+            noise_at in any::<prop::sample::Index>(),
+            noise in prop::collection::vec(any::<u8>(), 0..16),
+        ) {
+            let mut frames: Vec<Vec<u8>> = segs
+                .iter()
+                .map(|(client, syn, seq, win, opts, payload)| {
+                    let (a, b) = if *client { ((1, 4000), (2, 80)) } else { ((2, 80), (1, 4000)) };
+                    let ack = (!*syn || !*client).then_some(seq.wrapping_mul(0x9e37_79b9));
+                    let mut f = tcp_seg(a, b, *syn, seq.wrapping_mul(0x7fff_ffff), ack, *win, &[], payload);
+                    // Raw TCP options in place of the first payload bytes, the data offset
+                    // raised to cover them.
+                    let o = opts.len() / 4 * 4;
+                    if o > 0 && f.len() >= 54 + o {
+                        f[54..54 + o].copy_from_slice(&opts[..o]);
+                        f[46] = (((20 + o) / 4) as u8) << 4;
+                    }
+                    f
+                })
+                .collect();
+            if let Some(f) = frames.first_mut() {
+                let at = noise_at.index(f.len());
+                let end = (at + noise.len()).min(f.len());
+                f.splice(at..end, noise);
+            }
+            let table = tcp_table(&frames);
+            for (i, f) in frames.iter().enumerate() {
+                for n in [i as u64 + 1, 0, u64::MAX] {
+                    let ctx = DissectContext::new(n, Some(&table));
+                    let x = dissect_with(linktype::ETHERNET, f, f.len() as u32, &ctx);
+                    check(&x, f.len());
+                }
+            }
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::cx::{field, flag, layer, note, Cut, Cx, IpCtx, Win, R};
 use super::net::{checksum_field, fold, ones_sum};
 use super::Node;
+use crate::decode::{TcpFrameBase, WindowScale};
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
@@ -85,13 +86,73 @@ impl Cx<'_> {
         let dp = self.be16(w, s + 2)?;
         n.push(field("Destination Port", dp.to_string(), s + 2, 2).filter("tcp.dstport", dp));
         n.value = format!("Src Port: {sp}, Dst Port: {dp}");
+        // The header length and flags, when captured, are needed above the sequence numbers.
+        let fixed = self
+            .bytes(w, s, 20)
+            .ok()
+            .and_then(|_| self.be16(w, s + 12).ok());
+        let hl_fixed = fixed.map(|off| usize::from(off >> 12) * 4);
+        if let Some(hl) = hl_fixed.filter(|hl| *hl >= 20) {
+            let len = w.rep_len().saturating_sub(hl);
+            n.push(
+                field("TCP Segment Len", len.to_string(), s + 12, 1)
+                    .filter("tcp.len", len)
+                    .generated(),
+            );
+        }
+        // Wireshark's relative numbering: for a whole segment (not an IP fragment, not quoted
+        // in an ICMP error) of a connection the context knows.
+        let rel = match (fixed, hl_fixed) {
+            (Some(off), Some(hl)) if hl >= 20 && w.rep_len() >= hl => {
+                self.tcp_base(ip, sp, dp, off & 0x0fff)
+            }
+            _ => None,
+        };
         let seq = self.be32(w, s + 4)?;
+        let shown_seq = rel.map_or(seq, |b| seq.wrapping_sub(b.seq_base));
+        if rel.is_some() {
+            n.push(
+                field(
+                    "Sequence Number",
+                    format!("{shown_seq}    (relative sequence number)"),
+                    s + 4,
+                    4,
+                )
+                .filter("tcp.seq", shown_seq),
+            );
+        }
         n.push(
             field("Sequence Number (raw)", seq.to_string(), s + 4, 4).filter("tcp.seq_raw", seq),
         );
+        if let (Some(_), Some(off), Some(hl)) = (rel, fixed, hl_fixed) {
+            let extra = u32::from(off & 0x003 != 0);
+            let len = u32::try_from(w.rep_len().saturating_sub(hl)).unwrap_or(u32::MAX);
+            let next = shown_seq.wrapping_add(len).wrapping_add(extra);
+            n.push(
+                field(
+                    "Next Sequence Number",
+                    format!("{next}    (relative sequence number)"),
+                    s,
+                    0,
+                )
+                .filter("tcp.nxtseq", next)
+                .generated(),
+            );
+        }
         let ack = self.be32(w, s + 8)?;
+        let acked = fixed.is_some_and(|off| off & 0x010 != 0);
+        let ack_base = rel.and_then(|b| b.ack_base).filter(|_| acked);
+        let shown_ack = ack_base.map_or(ack, |b| ack.wrapping_sub(b));
+        if rel.is_some() {
+            let v = if ack_base.is_some() {
+                format!("{shown_ack}    (relative ack number)")
+            } else {
+                ack.to_string()
+            };
+            n.push(field("Acknowledgment Number", v, s + 8, 4).filter("tcp.ack", shown_ack));
+        }
         n.push(
-            field("Acknowledgment Number (raw)", ack.to_string(), s + 8, 4)
+            field("Acknowledgment number (raw)", ack.to_string(), s + 8, 4)
                 .filter("tcp.ack_raw", ack),
         );
         let off = self.be16(w, s + 12)?;
@@ -108,9 +169,9 @@ impl Cx<'_> {
         );
         let flags = off & 0x0fff;
         let tcp_len = w.rep_len().saturating_sub(hl);
-        n.value = format!("Src Port: {sp}, Dst Port: {dp}, Seq: {seq}");
+        n.value = format!("Src Port: {sp}, Dst Port: {dp}, Seq: {shown_seq}");
         if flags & 0x010 != 0 {
-            let _ = write!(n.value, ", Ack: {ack}");
+            let _ = write!(n.value, ", Ack: {shown_ack}");
         }
         let _ = write!(n.value, ", Len: {tcp_len}");
         if hl < 20 {
@@ -159,6 +220,32 @@ impl Cx<'_> {
         n.push(fl);
         let win = self.be16(w, s + 14)?;
         n.push(field("Window", win.to_string(), s + 14, 2).filter("tcp.window_size_value", win));
+        let syn = flags & 0x002 != 0;
+        let shown_win = match rel {
+            Some(b) => {
+                let calc = b.window.apply(win, syn);
+                n.push(
+                    field("Calculated window size", calc.to_string(), s + 14, 2)
+                        .filter("tcp.window_size", calc)
+                        .generated(),
+                );
+                if !syn {
+                    let f = b.window.factor();
+                    let text = match b.window {
+                        WindowScale::Unknown => format!("{f} (unknown)"),
+                        WindowScale::NotUsed => format!("{f} (no window scaling used)"),
+                        WindowScale::Shift(_) => f.to_string(),
+                    };
+                    n.push(
+                        field("Window size scaling factor", text, s + 14, 2)
+                            .filter("tcp.window_size_scalefactor", f)
+                            .generated(),
+                    );
+                }
+                calc
+            }
+            None => u32::from(win),
+        };
         let cks = self.be16(w, s + 16)?;
         let computed = transport_checksum(self, w, ip, 6, s + 16);
         n.push(checksum_field(
@@ -173,11 +260,11 @@ impl Cx<'_> {
         n.push(
             field("Urgent Pointer", urg.to_string(), s + 18, 2).filter("tcp.urgent_pointer", urg),
         );
-        let mut info = format!("{sp} → {dp} [{flag_list}] Seq={seq}");
+        let mut info = format!("{sp} → {dp} [{flag_list}] Seq={shown_seq}");
         if flags & 0x010 != 0 {
-            let _ = write!(info, " Ack={ack}");
+            let _ = write!(info, " Ack={shown_ack}");
         }
-        let _ = write!(info, " Win={win}");
+        let _ = write!(info, " Win={shown_win}");
         if flags & 0x020 != 0 {
             let _ = write!(info, " Urg={urg}");
         }
@@ -185,14 +272,11 @@ impl Cx<'_> {
         n.len(20);
         if hl > 20 {
             let opts = self.bytes(w, s + 20, hl - 20)?;
-            n.push(tcp_options(opts, s + 20, &mut info));
+            // SACK edges are relative to the other direction's base, as acknowledgements are.
+            let sack_base = rel.map(|b| b.ack_base.unwrap_or(0));
+            n.push(tcp_options(opts, s + 20, &mut info, sack_base));
             n.len(hl);
         }
-        n.push(
-            field("TCP Segment Len", tcp_len.to_string(), s + 12, 1)
-                .filter("tcp.len", tcp_len)
-                .generated(),
-        );
         self.col("TCP", info);
         let pw = w.skip(hl);
         if tcp_len > 0 {
@@ -208,6 +292,20 @@ impl Cx<'_> {
             );
         }
         Ok((pw, sp, dp))
+    }
+
+    /// What the context knows of this segment's connection when Wireshark showed it, for a
+    /// whole segment that is not quoted in an ICMP error nor part of an IP fragment; `None`
+    /// also when the segment acknowledges and the other direction's base is unknown.
+    fn tcp_base(&self, ip: &IpCtx, sp: u16, dp: u16, flags: u16) -> Option<TcpFrameBase> {
+        if self.quoted > 0 || ip.fragment {
+            return None;
+        }
+        let b = self
+            .ctx
+            .tcp?
+            .lookup(self.ctx.number, ip.src, sp, ip.dst, dp)?;
+        (flags & 0x010 == 0 || b.ack_base.is_some()).then_some(b)
     }
 
     /// UDP.
@@ -286,7 +384,8 @@ impl Cx<'_> {
 }
 
 /// TCP options; appends Wireshark's Info text for them (`MSS=1460 SACK_PERM ...`).
-fn tcp_options(opts: &[u8], at: usize, info: &mut String) -> Node {
+/// `sack_base`, with relative numbering, is subtracted from SACK edges.
+fn tcp_options(opts: &[u8], at: usize, info: &mut String, sack_base: Option<u32>) -> Node {
     let mut n =
         field("Options", format!("({} bytes)", opts.len()), at, opts.len()).abbrev("tcp.options");
     let mut names: Vec<&str> = Vec::new();
@@ -306,7 +405,10 @@ fn tcp_options(opts: &[u8], at: usize, info: &mut String) -> Node {
             n.push(x);
             names.push(name);
             i += 1;
-            if kind == 0 {
+            // After End of Option List comes padding: Wireshark 4.0 shows each zero byte as one
+            // more End of Option List, and stops at a non-zero one.
+            if kind == 0 && opts.get(i).is_some_and(|&b| b != 0) {
+                n.push(note("[Non-zero header padding]", at + i, opts.len() - i));
                 break;
             }
             continue;
@@ -384,20 +486,32 @@ fn tcp_options(opts: &[u8], at: usize, info: &mut String) -> Node {
             (5, _) => {
                 let mut edges = Vec::new();
                 let mut k = 0;
+                let base = sack_base.unwrap_or(0);
+                let rel = if sack_base.is_some() {
+                    " (relative)"
+                } else {
+                    ""
+                };
                 while k + 8 <= body.len() {
-                    let (le, re) = (be32(k).unwrap_or(0), be32(k + 4).unwrap_or(0));
+                    let le = be32(k).unwrap_or(0).wrapping_sub(base);
+                    let re = be32(k + 4).unwrap_or(0).wrapping_sub(base);
                     x.push(
-                        field("left edge", le.to_string(), o + 2 + k, 4)
+                        field("left edge", format!("{le}{rel}"), o + 2 + k, 4)
                             .filter("tcp.options.sack_le", le),
                     );
                     x.push(
-                        field("right edge", re.to_string(), o + 6 + k, 4)
+                        field("right edge", format!("{re}{rel}"), o + 6 + k, 4)
                             .filter("tcp.options.sack_re", re),
                     );
                     let _ = write!(info, " SLE={le} SRE={re}");
                     edges.push(format!("{le}-{re}"));
                     k += 8;
                 }
+                x.push(
+                    field("TCP SACK Count", edges.len().to_string(), o, len)
+                        .filter("tcp.options.sack.count", edges.len())
+                        .generated(),
+                );
                 x.value = edges.join(" ");
                 x = x.abbrev("tcp.options.sack");
             }
@@ -416,12 +530,9 @@ fn tcp_options(opts: &[u8], at: usize, info: &mut String) -> Node {
         names.push(name);
         i += len;
     }
-    let mut uniq: Vec<&str> = Vec::new();
-    for nm in names {
-        if !uniq.contains(&nm) {
-            uniq.push(nm);
-        }
-    }
-    n.value = format!("({} bytes), {}", opts.len(), uniq.join(", "));
+    // As Wireshark words the line: `Options: (12 bytes), No-Operation (NOP), No-Operation
+    // (NOP), Timestamps`, every option in order.
+    n.name = "Options:".to_string();
+    n.value = format!("({} bytes), {}", opts.len(), names.join(", "));
     n
 }

@@ -6,7 +6,7 @@ use super::load::Loaded;
 use super::messages::{FromWorker, Row, ToWorker, SNAPSHOT_TOP};
 use super::worker::now;
 use crate::capture::Reader;
-use crate::dissect::{dissect, Dissection};
+use crate::dissect::{dissect_with, Dissection};
 use crate::filter;
 use crate::index::{Entry, SortKey};
 use crate::view::{self, address_columns, Coloring};
@@ -148,7 +148,14 @@ impl Session {
             .iter()
             .zip(bytes)
             .map(|(e, data)| {
-                let d = data.as_deref().map(|b| dissect(e.link_type, b, e.orig_len));
+                let d = data.as_deref().map(|b| {
+                    dissect_with(
+                        e.link_type,
+                        b,
+                        e.orig_len,
+                        &self.loaded.engine.dissect_context(e.number),
+                    )
+                });
                 let (source, destination) = d.as_ref().map(address_columns).unwrap_or_default();
                 let color = self
                     .loaded
@@ -200,7 +207,12 @@ impl Session {
         };
         match self.read_frames(&[e]).pop().flatten() {
             Some(bytes) => {
-                let mut d: Dissection = dissect(e.link_type, &bytes, e.orig_len);
+                let mut d: Dissection = dissect_with(
+                    e.link_type,
+                    &bytes,
+                    e.orig_len,
+                    &self.loaded.engine.dissect_context(number),
+                );
                 d.set_frame_number(number);
                 FromWorker::Detail {
                     number,
