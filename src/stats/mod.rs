@@ -7,9 +7,12 @@
 //! "other" row instead of exhausting memory.
 
 mod capped;
+mod ids;
 pub mod timeline;
 
 pub use capped::CappedMap;
+use capped::FastCapped;
+pub use ids::{IdAggregator, IdPacket};
 pub use timeline::{Bucket, Timeline, TimelineView, TrafficClass};
 
 use crate::capture::NO_TIMESTAMP;
@@ -189,9 +192,9 @@ pub struct Aggregator {
     out_of_order: u64,
     protocols: [Count; 64],
     malformed: [u64; 4],
-    ip_conversations: CappedMap<(IpAddr, IpAddr), Traffic>,
-    flows: CappedMap<FlowKey, Traffic>,
-    ports: CappedMap<(u8, u16), Count>,
+    ip_conversations: FastCapped<(IpAddr, IpAddr), Traffic>,
+    flows: FastCapped<FlowKey, Traffic>,
+    ports: FastCapped<(u8, u16), Count>,
     sizes: [Count; SIZE_BINS.len()],
     timeline: Timeline,
 }
@@ -215,9 +218,9 @@ impl Aggregator {
             out_of_order: 0,
             protocols: [Count::default(); 64],
             malformed: [0; 4],
-            ip_conversations: CappedMap::new(limits.ip_conversations),
-            flows: CappedMap::new(limits.flows),
-            ports: CappedMap::new(limits.ports),
+            ip_conversations: FastCapped::new(limits.ip_conversations),
+            flows: FastCapped::new(limits.flows),
+            ports: FastCapped::new(limits.ports),
             sizes: [Count::default(); SIZE_BINS.len()],
             timeline: Timeline::default(),
         }

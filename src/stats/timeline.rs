@@ -121,6 +121,9 @@ pub struct Timeline {
     /// Bucket number (ts / width) of `buckets[0]`.
     first: i64,
     buckets: Vec<Bucket>,
+    /// The last bucket added to: its time range `[lo, hi)` and index. Consecutive frames
+    /// mostly fall into the same bucket, which then costs no division.
+    hot: (i64, i64, usize),
 }
 
 impl Timeline {
@@ -132,6 +135,16 @@ impl Timeline {
     /// Adds one frame.
     #[inline]
     pub fn add(&mut self, ts_ns: i64, bytes: u64, class: TrafficClass) {
+        let (lo, hi, hot) = self.hot;
+        if lo <= ts_ns && ts_ns < hi {
+            if let Some(b) = self.buckets.get_mut(hot) {
+                b.packets += 1;
+                b.bytes += bytes;
+                b.class_bytes[class as usize] += bytes;
+                return;
+            }
+        }
+        self.hot = (0, 0, 0);
         let mut n = ts_ns.div_euclid(self.width());
         if self.buckets.is_empty() {
             self.first = n;
@@ -163,6 +176,13 @@ impl Timeline {
             b.packets += 1;
             b.bytes += bytes;
             b.class_bytes[class as usize] += bytes;
+            // The bucket's range, or a part of it where it does not fit an i64.
+            let w = self.width();
+            self.hot = (
+                n.saturating_mul(w),
+                n.saturating_add(1).saturating_mul(w),
+                i,
+            );
         }
     }
 

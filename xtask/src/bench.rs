@@ -15,7 +15,13 @@
 //! - `PCAPSCOPE_BENCH_RUNS` — pcapscope runs (default 3).
 //! - `PCAPSCOPE_BENCH_KEEP=1` — keep the generated file (for profiling) instead of deleting it.
 //!
-//! After the native table, the same file is loaded by the page in headless Chromium and a
+//! Then the packet index (a release child process, `cargo run --release -p xtask`): the same
+//! file decoded over and over, timestamps shifted, into one `PacketIndex` of at least 10
+//! million entries, and the time of `view::select` (re-filtering and re-aggregating without
+//! the file) and `view::sort` over it (`PCAPSCOPE_BENCH_INDEX=0` skips it,
+//! `PCAPSCOPE_BENCH_INDEX_PACKETS` sets the size).
+//!
+//! After the native tables, the same file is loaded by the page in headless Chromium and a
 //! second table printed (see `bench_browser`; `PCAPSCOPE_BENCH_BROWSER=0` skips it).
 
 use anyhow::{bail, Context, Result};
@@ -60,6 +66,9 @@ pub fn run(root: &Path, file: Option<&String>) -> Result<()> {
             gen.packets, gen.rounds, gen.round_packets, gen.round_span_ns
         );
         return Ok(());
+    }
+    if let Some(of) = std::env::var_os(INDEX_OF) {
+        return index_bench(Path::new(&of));
     }
     let runs = env_u64("PCAPSCOPE_BENCH_RUNS", 3)?.max(1) as usize;
     let with_tshark = std::env::var("PCAPSCOPE_BENCH_TSHARK").map_or(true, |v| v != "0");
@@ -314,6 +323,11 @@ pub fn run(root: &Path, file: Option<&String>) -> Result<()> {
         format!("    tshark -n -r {path_str} -q -z conv,ip > /dev/null"),
     );
     print!("{out}");
+    if std::env::var("PCAPSCOPE_BENCH_INDEX").map_or(true, |v| v != "0") {
+        run_index_bench(root, &path)?;
+    } else {
+        eprintln!("bench: index skipped (PCAPSCOPE_BENCH_INDEX=0)");
+    }
     crate::bench_browser::run(
         root,
         &crate::bench_browser::Bench {
@@ -539,6 +553,276 @@ fn generate(corpus: &Path, path: &Path, target: u64) -> Result<Generated> {
         round_packets: frames.len() as u64,
         round_span_ns,
     })
+}
+
+/// Set (to the capture's path) in the release child process that measures the index.
+const INDEX_OF: &str = "PCAPSCOPE_BENCH_INDEX_OF";
+/// Entries the index benchmark builds at least.
+const INDEX_PACKETS: u64 = 10_000_000;
+
+/// Runs the index benchmark on `file` in a release build of this program.
+fn run_index_bench(root: &Path, file: &Path) -> Result<()> {
+    eprintln!("bench: index (cargo run --release -p xtask)");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench"])
+        .env(INDEX_OF, file)
+        .current_dir(root)
+        .status()
+        .context("cannot run cargo")?;
+    if !status.success() {
+        bail!("the index benchmark failed ({status})");
+    }
+    Ok(())
+}
+
+/// CPU time this thread has run (Linux's `/proc/thread-self/schedstat`), to tell the work
+/// from waiting for a core on a loaded machine.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// One measured operation: best and median wall time of its runs, and the CPU time of the
+/// fastest run (when the system tells it).
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    best: Duration,
+    median: Duration,
+    cpu: Option<Duration>,
+}
+
+/// Runs `f` `runs` times (at least once); returns the timing and what the last run returned.
+fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (Timing, T) {
+    let mut times: Vec<(Duration, Option<Duration>)> = Vec::new();
+    let mut run = || {
+        let cpu = thread_cpu();
+        let started = Instant::now();
+        let out = std::hint::black_box(f());
+        let wall = started.elapsed();
+        let cpu = cpu.zip(thread_cpu()).map(|(a, b)| b.saturating_sub(a));
+        times.push((wall, cpu));
+        out
+    };
+    let mut last = run();
+    for _ in 1..runs {
+        last = run();
+    }
+    times.sort_by_key(|t| t.0);
+    let best = times.first().copied().unwrap_or_default();
+    let median = times.get(times.len() / 2).map_or(best.0, |t| t.0);
+    (
+        Timing {
+            best: best.0,
+            median,
+            cpu: best.1,
+        },
+        last,
+    )
+}
+
+/// The index benchmark (in the release child): builds an index of at least
+/// `PCAPSCOPE_BENCH_INDEX_PACKETS` entries from `file` and times selections and sorts.
+fn index_bench(file: &Path) -> Result<()> {
+    use pcapscope::decode::Decoder;
+    use pcapscope::filter::compile;
+    use pcapscope::index::{PacketIndex, SortKey};
+    use pcapscope::stats::Limits;
+    use pcapscope::view;
+
+    let target = env_u64("PCAPSCOPE_BENCH_INDEX_PACKETS", INDEX_PACKETS)?.max(1);
+    let runs = 3;
+    let file_len = std::fs::metadata(file)
+        .with_context(|| format!("cannot stat {}", file.display()))?
+        .len();
+    let started = Instant::now();
+    let mut index = PacketIndex::default();
+    let mut decoder = Decoder::new();
+    let mut passes = 0u64;
+    let mut span: Option<i64> = None;
+    while (index.len() as u64) < target {
+        let f = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+        let mut reader = Reader::new(BufReader::with_capacity(1 << 20, f))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        // Each pass after the first is shifted past the one before, as if the capture went on.
+        let shift = span.unwrap_or(0).saturating_mul(passes as i64);
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        let before = index.len();
+        while let Ok(Some(frame)) = reader.next_frame() {
+            let mut rec = decoder.decode(&frame);
+            lo = lo.min(rec.ts_ns);
+            hi = hi.max(rec.ts_ns);
+            rec.ts_ns = rec.ts_ns.saturating_add(shift);
+            index.push_record(frame.data_offset + passes * file_len, &rec);
+            if index.len() as u64 >= target {
+                break;
+            }
+        }
+        if index.len() == before {
+            bail!("{} holds no frames", file.display());
+        }
+        span.get_or_insert(hi.saturating_sub(lo).saturating_add(1_000_000));
+        passes += 1;
+    }
+    let built = started.elapsed();
+    let n = index.len() as u64;
+
+    // (operation, timing, rows it went over, note).
+    let mut rows: Vec<(String, Timing, u64, String)> = Vec::new();
+    for text in [
+        "",
+        "tcp.port == 443",
+        "ip.addr == 10.0.0.0/8 && frame.len > 1000",
+        "dns",
+    ] {
+        let filter = compile(text).map_err(|e| anyhow::anyhow!("{text}: {e}"))?;
+        let (timing, sel) = timed(runs, || {
+            view::select(&index, &filter, &decoder, Limits::default())
+        });
+        let (snap, _) = timed(runs, || sel.stats.snapshot(Some(10)));
+        rows.push((
+            if text.is_empty() {
+                "select (empty filter)".to_string()
+            } else {
+                format!("select `{text}`")
+            },
+            timing,
+            n,
+            format!(
+                "{} match; then snapshot {:.1} ms",
+                group(sel.len()),
+                snap.best.as_secs_f64() * 1e3
+            ),
+        ));
+    }
+    if std::env::var_os("PCAPSCOPE_BENCH_INDEX_NAIVE").is_some() {
+        // For comparison: a whole record per entry, pushed into the record aggregator.
+        let (timing, _) = timed(1, || {
+            let mut agg = pcapscope::stats::Aggregator::default();
+            for i in 0..index.len() {
+                if let Some(r) = index.record(i) {
+                    agg.push(&r);
+                }
+            }
+            agg.packets()
+        });
+        rows.push((
+            "(naive: index.record(i) + Aggregator::push, all)".to_string(),
+            timing,
+            n,
+            String::new(),
+        ));
+    }
+    for (name, key, descending) in [
+        ("Source", SortKey::Source, false),
+        ("Destination", SortKey::Destination, false),
+        ("Length", SortKey::Length, false),
+        ("Length, descending", SortKey::Length, true),
+        ("Protocol", SortKey::Protocol, false),
+        ("Time", SortKey::Time, false),
+    ] {
+        let all: Vec<u32> = (0..n as u32).collect();
+        let (timing, _) = timed(runs, || {
+            let mut order = all.clone();
+            view::sort(&index, &mut order, key, descending);
+            order.len()
+        });
+        rows.push((format!("sort all rows by {name}"), timing, n, String::new()));
+    }
+    let filter = compile("tcp.port == 443").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sel = view::select(&index, &filter, &decoder, Limits::default());
+    let some = sel.positions.unwrap_or_default();
+    let (timing, _) = timed(runs, || {
+        let mut order = some.clone();
+        view::sort(&index, &mut order, SortKey::Source, false);
+        order.len()
+    });
+    rows.push((
+        "sort the rows of `tcp.port == 443` by Source".to_string(),
+        timing,
+        some.len() as u64,
+        String::new(),
+    ));
+
+    let mut out = String::new();
+    let p = |out: &mut String, s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    p(&mut out, String::new());
+    p(
+        &mut out,
+        "pcapscope index benchmark (native, release)".to_string(),
+    );
+    p(
+        &mut out,
+        format!(
+            "  index:     {} entries: {} passes over {} (timestamps shifted), built in {:.1} s",
+            group(n),
+            passes,
+            file.display(),
+            built.as_secs_f64()
+        ),
+    );
+    p(
+        &mut out,
+        format!(
+            "  memory:    {:.1} bytes/entry (columns, side columns, interners; {} addresses); \
+             dense columns at their narrowest: {} bytes",
+            index.heap_bytes() as f64 / n.max(1) as f64,
+            group(index.addresses() as u64),
+            PacketIndex::BYTES_PER_PACKET
+        ),
+    );
+    p(&mut out, String::new());
+    p(
+        &mut out,
+        format!(
+            "  {:<52} {:>9} {:>9} {:>9} {:>10}  {}",
+            "operation (3 runs)", "best ms", "median ms", "cpu ms", "M rows/s", ""
+        ),
+    );
+    p(&mut out, format!("  {}", "-".repeat(52 + 9 * 3 + 10 + 4)));
+    for (name, t, count, note) in rows {
+        p(
+            &mut out,
+            format!(
+                "  {:<52} {:>9.1} {:>9.1} {:>9} {:>10.1}  {}",
+                name,
+                t.best.as_secs_f64() * 1e3,
+                t.median.as_secs_f64() * 1e3,
+                t.cpu
+                    .map_or("-".to_string(), |c| format!("{:.1}", c.as_secs_f64() * 1e3)),
+                count as f64 / t.best.as_secs_f64().max(1e-9) / 1e6,
+                note
+            ),
+        );
+    }
+    p(
+        &mut out,
+        "  (cpu ms: the CPU time of the best run; on a loaded machine wall time is longer)"
+            .to_string(),
+    );
+    p(
+        &mut out,
+        "  (target: re-aggregating 10 M packets in under 1 s; select includes the aggregation)"
+            .to_string(),
+    );
+    p(&mut out, String::new());
+    p(&mut out, "  reproduce:".to_string());
+    p(
+        &mut out,
+        "    PCAPSCOPE_BENCH_TSHARK=0 PCAPSCOPE_BENCH_BROWSER=0 cargo xtask bench".to_string(),
+    );
+    p(
+        &mut out,
+        format!(
+            "    {INDEX_OF}=FILE cargo run --release -p xtask -- bench   (the index part alone)"
+        ),
+    );
+    print!("{out}");
+    Ok(())
 }
 
 /// One child process, measured.
