@@ -1053,6 +1053,7 @@ fn all() -> Result<Vec<Fixture>> {
     clean_pcapng(&mut v)?;
     compressed(&mut v)?;
     damaged(&mut v)?;
+    health(&mut v)?;
     Ok(v)
 }
 
@@ -1974,6 +1975,463 @@ fn epb_body(if_id: u32, ts_units: u64, data: &[u8]) -> Vec<u8> {
     b.extend_from_slice(&(data.len() as u32).to_le_bytes());
     b.extend_from_slice(data);
     b
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health: TCP analysis, a SYN scan, DNS failures, a beacon
+// ---------------------------------------------------------------------------------------------
+
+const IP_SCANNER: [u8; 4] = [192, 168, 1, 66];
+const IP_TARGET: [u8; 4] = [192, 168, 1, 10];
+const IP_BEACON: [u8; 4] = [203, 0, 113, 50];
+
+/// A TCP connection over IPv4 whose segments are written field by field.
+#[derive(Clone, Copy)]
+struct Conn4 {
+    client: ([u8; 4], u16),
+    server: ([u8; 4], u16),
+}
+
+impl Conn4 {
+    /// One segment: `flags` among `S A P F R`; SYNs carry MSS 1460, window scale 7 and
+    /// SACK-permitted.
+    fn seg(
+        &self,
+        ts: i64,
+        dir: Dir,
+        flags: &str,
+        (seq, ack): (u32, u32),
+        win: u16,
+        payload: &[u8],
+    ) -> L3 {
+        let ((s, sp), (d, dp), ttl) = match dir {
+            Dir::Out => (self.client, self.server, 64),
+            Dir::In => (self.server, self.client, 56),
+        };
+        let mut step = PacketBuilder::ipv4(s, d, ttl).tcp(sp, dp, seq, win);
+        for f in flags.chars() {
+            step = match f {
+                'S' => step.syn(),
+                'A' => step.ack(ack),
+                'P' => step.psh(),
+                'F' => step.fin(),
+                'R' => step.rst(),
+                _ => unreachable!("flag {f}"),
+            };
+        }
+        if flags.contains('S') {
+            let opts = [
+                TcpOptionElement::MaximumSegmentSize(1460),
+                TcpOptionElement::Noop,
+                TcpOptionElement::WindowScale(7),
+                TcpOptionElement::SelectiveAcknowledgementPermitted,
+                TcpOptionElement::Noop,
+                TcpOptionElement::Noop,
+            ];
+            step = match step.options(&opts) {
+                Ok(s) => s,
+                Err(_) => unreachable!("fixed options fit"),
+            };
+        }
+        ip4(ts, dir, build(PacketBuilderStepAny::Tcp(step), payload))
+    }
+}
+
+/// `n` bytes of filler that no protocol decodes (printable, deterministic).
+fn filler(n: usize, salt: u8) -> Vec<u8> {
+    (0..n)
+        .map(|i| b'a' + ((i as u8).wrapping_mul(7).wrapping_add(salt) % 26))
+        .collect()
+}
+
+/// Fixture (a): one TCP connection with a known handshake RTT and the analysis flags the
+/// health page reports (its ground truth is in the README text in `health`).
+fn tcp_analysis_session(t: i64) -> Vec<L3> {
+    let c = Conn4 {
+        client: (IP_CLIENT, 51_600),
+        server: (IP_WEB, 80),
+    };
+    let req = http_request("example.com", "/big");
+    let l1 = req.len() as u32;
+    let (ci, si) = (1_000u32, 5_000u32);
+    let cs = ci + 1 + l1; // client's next sequence number after the request
+    let us = 1_000; // ns per µs
+    let data = |n: usize, salt: u8| filler(n, salt);
+    vec![
+        c.seg(t, Dir::Out, "S", (ci, 0), 64_240, &[]),
+        c.seg(t + 12_345 * us, Dir::In, "SA", (si, ci + 1), 65_160, &[]),
+        c.seg(t + 12_545 * us, Dir::Out, "A", (ci + 1, si + 1), 502, &[]),
+        c.seg(t + 13_000 * us, Dir::Out, "PA", (ci + 1, si + 1), 502, &req),
+        c.seg(t + 25_600 * us, Dir::In, "A", (si + 1, cs), 509, &[]),
+        c.seg(
+            t + 26_000 * us,
+            Dir::In,
+            "A",
+            (si + 1, cs),
+            509,
+            &data(1000, 1),
+        ),
+        c.seg(
+            t + 26_100 * us,
+            Dir::In,
+            "A",
+            (si + 1001, cs),
+            509,
+            &data(1000, 2),
+        ),
+        c.seg(
+            t + 26_200 * us,
+            Dir::In,
+            "PA",
+            (si + 2001, cs),
+            509,
+            &data(1000, 3),
+        ),
+        c.seg(t + 38_500 * us, Dir::Out, "A", (cs, si + 1001), 502, &[]),
+        c.seg(t + 38_600 * us, Dir::Out, "A", (cs, si + 1001), 502, &[]),
+        c.seg(t + 38_700 * us, Dir::Out, "A", (cs, si + 1001), 502, &[]),
+        c.seg(t + 38_800 * us, Dir::Out, "A", (cs, si + 1001), 502, &[]),
+        c.seg(
+            t + 39_000 * us,
+            Dir::In,
+            "A",
+            (si + 1001, cs),
+            509,
+            &data(1000, 2),
+        ),
+        c.seg(t + 51_500 * us, Dir::Out, "A", (cs, si + 3001), 502, &[]),
+        c.seg(
+            t + 52_000 * us,
+            Dir::In,
+            "PA",
+            (si + 3001, cs),
+            509,
+            &data(500, 4),
+        ),
+        c.seg(
+            t + 352_000 * us,
+            Dir::In,
+            "PA",
+            (si + 3001, cs),
+            509,
+            &data(500, 4),
+        ),
+        c.seg(t + 364_000 * us, Dir::Out, "A", (cs, si + 3501), 0, &[]),
+        c.seg(t + 600_000 * us, Dir::Out, "A", (cs, si + 3501), 502, &[]),
+        c.seg(t + 610_000 * us, Dir::In, "FA", (si + 3501, cs), 509, &[]),
+        c.seg(t + 622_000 * us, Dir::Out, "FA", (cs, si + 3502), 502, &[]),
+        c.seg(
+            t + 634_000 * us,
+            Dir::In,
+            "A",
+            (si + 3502, cs + 1),
+            509,
+            &[],
+        ),
+    ]
+}
+
+/// The 50 ports of the SYN scan, and which answer: SYN/ACK (open), nothing (filtered), or
+/// RST/ACK (closed, the rest).
+const SCAN_PORTS: [u16; 50] = [
+    21, 22, 23, 25, 53, 80, 81, 88, 110, 111, 135, 139, 143, 179, 389, 443, 445, 465, 514, 515,
+    548, 554, 587, 631, 636, 873, 993, 995, 1025, 1433, 1521, 1723, 2049, 2121, 3000, 3306, 3389,
+    5060, 5432, 5900, 6000, 6379, 8000, 8008, 8080, 8443, 8888, 9090, 9200, 27017,
+];
+const SCAN_OPEN: [u16; 3] = [22, 80, 443];
+const SCAN_FILTERED: [u16; 5] = [25, 139, 445, 1433, 3389];
+
+/// Fixture (b): a SYN scan of 50 ports of one host from one source port, one SYN a
+/// millisecond; open ports answer SYN/ACK and the scanner resets them, closed ones answer
+/// RST/ACK, filtered ones never answer and get their SYN once more after the scan.
+fn syn_scan(t: i64) -> Vec<L3> {
+    let mut v = Vec::new();
+    let isn = |i: usize| 0x5ca0_0000u32.wrapping_add(i as u32 * 0x1_0001);
+    for (i, &port) in SCAN_PORTS.iter().enumerate() {
+        let c = Conn4 {
+            client: (IP_SCANNER, 40_404),
+            server: (IP_TARGET, port),
+        };
+        let ts = t + i as i64 * MS;
+        v.push(c.seg(ts, Dir::Out, "S", (isn(i), 0), 1024, &[]));
+        if SCAN_OPEN.contains(&port) {
+            let sisn = 0x7000_0000u32.wrapping_add(port as u32 * 977);
+            v.push(c.seg(ts + 300_000, Dir::In, "SA", (sisn, isn(i) + 1), 64_240, &[]));
+            v.push(c.seg(ts + 400_000, Dir::Out, "R", (isn(i) + 1, 0), 0, &[]));
+        } else if !SCAN_FILTERED.contains(&port) {
+            v.push(c.seg(ts + 250_000, Dir::In, "RA", (0, isn(i) + 1), 0, &[]));
+        }
+    }
+    let retry = t + 1_000 * MS;
+    for (k, &port) in SCAN_FILTERED.iter().enumerate() {
+        let i = SCAN_PORTS.iter().position(|&p| p == port).unwrap_or(0);
+        let c = Conn4 {
+            client: (IP_SCANNER, 40_404),
+            server: (IP_TARGET, port),
+        };
+        v.push(c.seg(retry + k as i64 * MS, Dir::Out, "S", (isn(i), 0), 1024, &[]));
+    }
+    v
+}
+
+/// A DNS response with `rcode` (0 NoError, 2 ServFail, 3 NXDomain) and no answer, to the
+/// query `id` for `name`.
+fn dns_failure(id: u16, name: &str, rcode: u8) -> (Vec<u8>, Vec<u8>) {
+    let (q, mut r) = dns_pair(id, name, 1, &[]);
+    if let Some(b) = r.get_mut(3) {
+        *b = 0x80 | rcode;
+    }
+    (q, r)
+}
+
+/// The queries of fixture (c): (id, name, qtype, rcode, answer, response time in µs; 0 =
+/// unanswered).
+const DNS_CASES: [(u16, &str, u16, u8, bool, i64); 6] = [
+    (0x1001, "example.com", 1, 0, true, 8_250),
+    (0x1002, "nosuchhost.example", 1, 3, false, 20_125),
+    (0x1003, "broken.example.net", 1, 2, false, 250_000),
+    (0x1004, "example.com", 28, 0, true, 9_750),
+    (0x1005, "unanswered.example", 1, 0, false, 0),
+    (0x1006, "www.example.org", 1, 0, true, 31_000),
+];
+
+/// Fixture (c): DNS over UDP through the home router, one query a second.
+fn dns_failures(t: i64) -> Vec<L3> {
+    let mut v = Vec::new();
+    for (k, &(id, name, qtype, rcode, answer, rt)) in DNS_CASES.iter().enumerate() {
+        let (q, r) = if answer {
+            if qtype == 28 {
+                dns_pair(id, name, qtype, &[&IP6_SERVER])
+            } else {
+                dns_pair(id, name, qtype, &[&IP_WEB])
+            }
+        } else {
+            dns_failure(id, name, rcode)
+        };
+        let ts = t + k as i64 * 1_000 * MS;
+        let port = 53_000 + k as u16;
+        v.push(udp4(ts, Dir::Out, IP_CLIENT, IP_ROUTER, (port, 53), &q));
+        if rt > 0 {
+            v.push(udp4(
+                ts + rt * 1_000,
+                Dir::In,
+                IP_ROUTER,
+                IP_CLIENT,
+                (53, port),
+                &r,
+            ));
+        }
+    }
+    v
+}
+
+/// Beacon jitter of connection `k`, in ms: a fixed pseudo-random sequence in [-1000, 1000]
+/// (the C library's classic LCG, `x = x * 1103515245 + 12345` from 12345, bits 16-30, mod 2001).
+fn beacon_jitter_ms(k: i64) -> i64 {
+    let mut x: u32 = 12_345;
+    for _ in 0..=k {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+    }
+    i64::from(((x >> 16) & 0x7fff) % 2_001) - 1_000
+}
+
+/// Fixture (d): 40 short TLS-port connections from 192.168.1.23 to 203.0.113.50:443, every
+/// 30 s (± the jitter) for 20 minutes, among irregular background DNS lookups and HTTPS
+/// sessions to 151.101.65.69.
+fn beacon(t: i64) -> Vec<L3> {
+    let mut v = Vec::new();
+    for k in 0..40i64 {
+        let ts = t + k * 30_000 * MS + beacon_jitter_ms(k) * MS;
+        let c = Conn4 {
+            client: (IP_CLIENT, 49_200 + k as u16),
+            server: (IP_BEACON, 443),
+        };
+        let (ci, si) = (
+            0x0b00_0000u32 + k as u32 * 1_000,
+            0x0e00_0000u32 + k as u32 * 7,
+        );
+        let rtt = 48 * MS;
+        let up = filler(96, k as u8);
+        let down = filler(64, k as u8 + 5);
+        let (cu, sd) = (up.len() as u32, down.len() as u32);
+        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
+        v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+        v.push(c.seg(
+            ts + rtt + 200_000,
+            Dir::Out,
+            "A",
+            (ci + 1, si + 1),
+            502,
+            &[],
+        ));
+        v.push(c.seg(
+            ts + rtt + 300_000,
+            Dir::Out,
+            "PA",
+            (ci + 1, si + 1),
+            502,
+            &up,
+        ));
+        v.push(c.seg(
+            ts + 2 * rtt + 400_000,
+            Dir::In,
+            "PA",
+            (si + 1, ci + 1 + cu),
+            509,
+            &down,
+        ));
+        v.push(c.seg(
+            ts + 2 * rtt + 600_000,
+            Dir::Out,
+            "FA",
+            (ci + 1 + cu, si + 1 + sd),
+            502,
+            &[],
+        ));
+        v.push(c.seg(
+            ts + 3 * rtt + 600_000,
+            Dir::In,
+            "FA",
+            (si + 1 + sd, ci + 2 + cu),
+            509,
+            &[],
+        ));
+        v.push(c.seg(
+            ts + 3 * rtt + 800_000,
+            Dir::Out,
+            "A",
+            (ci + 2 + cu, si + 2 + sd),
+            502,
+            &[],
+        ));
+    }
+    // Background: irregular gaps of 7 to 53 s.
+    let mut bt = t + 4_000 * MS;
+    let mut k = 0u16;
+    while bt < t + 1_200_000 * MS {
+        if k % 3 == 2 {
+            let mut s = Tcp::new(Addr::V4(IP_CLIENT), Addr::V4(IP_TLS), 50_000 + k, 443);
+            v.extend(s.handshake(bt, 17 * MS));
+            v.push(s.segment(bt + 40 * MS, Dir::Out, Flags::PshAck, &filler(200, k as u8)));
+            v.push(s.segment(bt + 58 * MS, Dir::In, Flags::PshAck, &filler(300, k as u8)));
+            v.push(s.segment(bt + 60 * MS, Dir::Out, Flags::FinAck, &[]));
+            v.push(s.segment(bt + 77 * MS, Dir::In, Flags::FinAck, &[]));
+            v.push(s.segment(bt + 78 * MS, Dir::Out, Flags::Ack, &[]));
+        } else {
+            let (q, r) = dns_pair(0x2000 + k, "www.example.org", 1, &[&IP_TLS]);
+            v.push(udp4(
+                bt,
+                Dir::Out,
+                IP_CLIENT,
+                IP_ROUTER,
+                (41_000 + k, 53),
+                &q,
+            ));
+            v.push(udp4(
+                bt + 11 * MS,
+                Dir::In,
+                IP_ROUTER,
+                IP_CLIENT,
+                (53, 41_000 + k),
+                &r,
+            ));
+        }
+        bt += (7 + (i64::from(k) * 37 + 11) % 47) * 1_000 * MS;
+        k += 1;
+    }
+    v.sort_by_key(|p| p.ts);
+    v
+}
+
+fn health(v: &mut Vec<Fixture>) -> Result<()> {
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    p.add_all(&with_link(
+        &tcp_analysis_session(T0 + 500_000 * MS),
+        ethernet,
+    ))?;
+    v.push(p.finish(
+        "tcp-analysis-ethernet.pcap",
+        "pcap LE, µs. Ethernet II: one TCP connection 192.168.1.23:51600 -> 93.184.216.34:80 \
+         made to exercise Wireshark's TCP analysis; ground truth (checked with tshark 4.0.17 and \
+         by `tests/tcp_analysis_corpus.rs`): SYN at 0, SYN/ACK at +12.345 ms, ACK at +12.545 ms \
+         (`tcp.analysis.initial_rtt` 0.012545000 s); an HTTP GET; 3 data segments from the \
+         server, the second lost on the way: 3 duplicate ACKs (frames 10-12, of frame 9), then \
+         its fast retransmission (frame 13); a 500-byte segment retransmitted after 300 ms \
+         (frame 16, `tcp.analysis.retransmission`); a zero window (frame 17) and the window \
+         update reopening it (frame 18); FIN/ACK both ways and the last ACK. \
+         `tcp.analysis.retransmission` matches 2 frames (13, 16), \
+         `fast_retransmission` 1, `duplicate_ack` 3, `zero_window` 1, `window_update` 1, nothing \
+         else; 1 connection, handshake completed.",
+    )?);
+
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    p.add_all(&with_link(&syn_scan(T0 + 600_000 * MS), ethernet))?;
+    v.push(p.finish(
+        "syn-scan-ethernet.pcap",
+        "pcap LE, µs. Ethernet II: a SYN scan from 192.168.1.66:40404 of 50 ports of \
+         192.168.1.10, one SYN a millisecond. Ground truth: 3 open ports (22, 80, 443) answer \
+         SYN/ACK and the scanner resets them (3 connections half-open: handshake incomplete); \
+         42 closed ports answer RST/ACK (42 refused); 5 filtered ports (25, 139, 445, 1433, \
+         3389) never answer and get their SYN again 1 s after the scan (5 unanswered; those 5 \
+         SYNs are `tcp.analysis.retransmission`). 50 connections, 55 SYNs, 45 frames with \
+         RST, 103 frames.",
+    )?);
+
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    p.add_all(&with_link(&dns_failures(T0 + 700_000 * MS), ethernet))?;
+    let cases: Vec<String> = DNS_CASES
+        .iter()
+        .map(|&(id, name, qtype, rcode, _, rt)| {
+            let rc = match rcode {
+                0 => "NoError",
+                2 => "ServFail",
+                3 => "NXDomain",
+                _ => "?",
+            };
+            let q = if qtype == 28 { "AAAA" } else { "A" };
+            if rt == 0 {
+                format!("0x{id:04x} {q} {name}: unanswered")
+            } else {
+                format!(
+                    "0x{id:04x} {q} {name}: {rc} after {}.{:03} ms",
+                    rt / 1000,
+                    rt % 1000
+                )
+            }
+        })
+        .collect();
+    v.push(p.finish(
+        "dns-failures-ethernet.pcap",
+        &format!(
+            "pcap LE, µs. Ethernet II: DNS over UDP from 192.168.1.23 to 192.168.1.1, one \
+             query a second, each from its own port. Ground truth: 6 queries, 5 responses, 1 \
+             unanswered; {}.",
+            cases.join("; ")
+        ),
+    )?);
+
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    let packets = beacon(T0 + 1_000_000 * MS);
+    p.add_all(&with_link(&packets, ethernet))?;
+    let starts: Vec<String> = (0..40)
+        .map(|k| format!("{}", k * 30_000 + beacon_jitter_ms(k)))
+        .collect();
+    v.push(p.finish(
+        "beacon-30s-ethernet.pcap",
+        &format!(
+            "pcap LE, µs. Ethernet II: a beacon among background traffic, 20 minutes. Ground \
+             truth: 40 TCP connections from 192.168.1.23 (ports 49200-49239) to \
+             203.0.113.50:443, each SYN, SYN/ACK (48 ms), ACK, 96 bytes up, 64 bytes down, \
+             FIN/ACK both ways, ACK (8 frames); the k-th SYN (k = 0..39) at 30 k s plus a \
+             pseudo-random jitter of at most 1 s either way, i.e. at these ms after the \
+             nominal start {}: {}. \
+             Background, at irregular gaps of 7-53 s: DNS A lookups of www.example.org and \
+             HTTPS-port sessions to 151.101.65.69.",
+            fmt_ts(Some(T0 + 1_000_000 * MS)),
+            starts.join(", ")
+        ),
+    )?);
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
