@@ -6,6 +6,7 @@
 use crate::capture::{CaptureError, Format, Frame, LinkType, Reader};
 use crate::decode::{Decoder, PacketRecord, TcpBases};
 use crate::dissect::DissectContext;
+use crate::health::{detect::Thresholds, Health, HealthReport};
 use crate::index::PacketIndex;
 use crate::stats::{Aggregator, Limits, Snapshot};
 use std::io::Read;
@@ -24,6 +25,8 @@ pub struct Options {
     /// ([`TcpBases`]), so that packets re-read later can be dissected with Wireshark's
     /// relative numbers and calculated windows ([`Engine::dissect_context`]).
     pub tcp_context: bool,
+    /// Run the health analyses ([`Health`]: TCP analysis, DNS pairing, beacon tracking).
+    pub health: bool,
 }
 
 /// The decoder, aggregates and (optionally) index, fed one frame at a time.
@@ -33,6 +36,10 @@ pub struct Engine {
     stats: Aggregator,
     index: Option<PacketIndex>,
     tcp: Option<TcpBases>,
+    health: Option<Health>,
+    /// Frames pushed, and the first one's time (the zero of relative times).
+    frames: u64,
+    first_ts_ns: Option<i64>,
 }
 
 impl Engine {
@@ -43,6 +50,9 @@ impl Engine {
             stats: Aggregator::new(options.limits),
             index: options.index.then(PacketIndex::default),
             tcp: options.tcp_context.then(TcpBases::new),
+            health: options.health.then(Health::new),
+            frames: 0,
+            first_ts_ns: None,
         }
     }
 
@@ -57,12 +67,26 @@ impl Engine {
         if let Some(tcp) = self.tcp.as_mut() {
             tcp.push(frame.number, &record);
         }
+        self.frames += 1;
+        if self.frames == 1 {
+            self.first_ts_ns = Some(record.ts_ns);
+        }
+        if let Some(h) = self.health.as_mut() {
+            h.push(self.frames, &record);
+        }
         record
     }
 
     /// The aggregates so far.
     pub fn snapshot(&self, top: Option<usize>) -> Snapshot {
         self.stats.snapshot(top)
+    }
+
+    /// The health report over everything pushed, if the health analyses run.
+    pub fn health(&self, snapshot: &Snapshot, th: &Thresholds) -> Option<HealthReport> {
+        self.health
+            .as_ref()
+            .map(|h| h.report(snapshot, &self.decoder, self.first_ts_ns, th))
     }
 
     /// The decoder (for its side table of names).
@@ -143,6 +167,7 @@ mod pipelined {
     use super::{run_serial, Engine, Options};
     use crate::capture::{CaptureError, Reader};
     use crate::decode::{Decoder, PacketRecord, TcpBases};
+    use crate::health::Health;
     use crate::index::PacketIndex;
     use crate::stats::Aggregator;
     use std::io::Read;
@@ -159,12 +184,28 @@ mod pipelined {
         options: Options,
         full: Receiver<Batch>,
         empty: SyncSender<Batch>,
-    ) -> (Aggregator, Option<PacketIndex>) {
+    ) -> (
+        Aggregator,
+        Option<PacketIndex>,
+        Option<Health>,
+        u64,
+        Option<i64>,
+    ) {
         let mut stats = Aggregator::new(options.limits);
         let mut index = options.index.then(PacketIndex::default);
+        let mut health = options.health.then(Health::new);
+        let mut frames = 0u64;
+        let mut first_ts_ns = None;
         for mut batch in full {
             for (record, offset) in &batch {
                 stats.push(record);
+                frames += 1;
+                if frames == 1 {
+                    first_ts_ns = Some(record.ts_ns);
+                }
+                if let Some(h) = health.as_mut() {
+                    h.push(frames, record);
+                }
                 if let Some(ix) = index.as_mut() {
                     ix.push_record(*offset, record);
                 }
@@ -173,7 +214,7 @@ mod pipelined {
             // The reader may have stopped already; a batch nobody wants is simply dropped.
             let _ = empty.try_send(batch);
         }
-        (stats, index)
+        (stats, index, health, frames, first_ts_ns)
     }
 
     pub(super) fn run<R: Read>(
@@ -220,12 +261,15 @@ mod pipelined {
             }
             drop(full_tx);
             match worker.join() {
-                Ok((stats, index)) => (
+                Ok((stats, index, health, frames, first_ts_ns)) => (
                     Engine {
                         decoder,
                         stats,
                         index,
                         tcp,
+                        health,
+                        frames,
+                        first_ts_ns,
                     },
                     error,
                 ),

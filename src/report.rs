@@ -90,7 +90,7 @@ pub fn stats_json(a: &Analysis) -> Value {
         None => Value::Null,
     };
     let m = &s.summary.malformed;
-    json!({
+    let mut doc = json!({
         "format": a.format.as_str(),
         "gzip": a.gzip,
         "link_types": a.link_types,
@@ -108,7 +108,25 @@ pub fn stats_json(a: &Analysis) -> Value {
         "ip_conversations_other": s.ip_conversations_other.map(|t| json!({"packets": t.packets(), "bytes": t.bytes()})),
         "complete": a.error.is_none(),
         "error": error,
-    })
+    });
+    // The health analyses, when the engine ran them (CONTRACTS.md: tcp_analysis, dns,
+    // findings).
+    if let (Some(h), Some(obj)) = (
+        a.engine
+            .health(&a.snapshot, &crate::health::detect::Thresholds::default()),
+        doc.as_object_mut(),
+    ) {
+        for (key, value) in [
+            ("tcp_analysis", serde_json::to_value(&h.tcp_analysis)),
+            ("dns", serde_json::to_value(&h.dns)),
+            ("findings", serde_json::to_value(&h.findings)),
+        ] {
+            if let Ok(v) = value {
+                obj.insert(key.into(), v);
+            }
+        }
+    }
+    doc
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let input = std::io::BufReader::with_capacity(1 << 20, f);
             let options = pcapscope::analyze::Options {
                 index: filter.is_some(),
+                health: true,
                 ..Default::default()
             };
             let mut analysis = pcapscope::analyze::analyze_with(input, options)

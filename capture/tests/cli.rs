@@ -145,3 +145,24 @@ fn a_display_filter_counts_only_the_packets_it_keeps() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("column 12"), "{err}");
 }
+
+#[test]
+fn stats_json_has_tcp_analysis_dns_and_findings() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/syn-scan-ethernet.pcap");
+    let (code, doc) = run_json(&fixture);
+    assert_eq!(code, 0);
+    let t = &doc["tcp_analysis"];
+    // The generator's ground truth: 50 ports, 42 refused, 5 unanswered (SYN sent twice).
+    assert_eq!(t["connections"]["refused"], 42);
+    assert_eq!(t["connections"]["unanswered"], 5);
+    assert_eq!(t["retransmissions"], 5);
+    assert!(doc["dns"]["queries"].is_u64());
+    assert!(doc["dns"]["rcodes"].is_object());
+    let findings = doc["findings"].as_array().unwrap();
+    let scan = findings
+        .iter()
+        .find(|f| f["kind"] == "port-scan")
+        .expect("the scan is found");
+    assert_eq!(scan["count"], 50);
+    assert!(scan["severity"].is_string() && scan["hosts"].is_array());
+}

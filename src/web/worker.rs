@@ -1,6 +1,7 @@
-//! The Web Worker: owns the data. It reads the posted `File` in chunks with `FileReaderSync`
-//! (the file is never held whole), runs the engine over it, and posts progress with a small
-//! snapshot about every 100 ms, then the final snapshot.
+//! The Web Worker: owns the data. It reads the posted `File` in chunks (see [`super::load`]:
+//! a reader helper worker overlaps reading with parsing; the file is never held whole), runs
+//! the engine over it, posts progress with a small snapshot about every 100 ms, then the final
+//! snapshot, and then answers the page's questions about the capture ([`super::session`]).
 //!
 //! The page cancels an analysis by terminating the worker and starting a new one, which is
 //! immediate whatever the worker is doing.
