@@ -34,6 +34,11 @@ pub const HOST_SCAN_MIN_HOSTS: usize = 20;
 /// Share of a client's attempts that must fail (refused or unanswered) for a scan: a busy
 /// but legitimate client gets answers.
 pub const SCAN_MIN_FAILED_SHARE: f64 = 0.6;
+/// Refused or unanswered connections to one service (host and port) that make a
+/// `failed-connections` finding: one or two failures are a restart or a typo; five are a
+/// service that is down or a client retrying in vain.
+pub const FAILED_CONNECTIONS_MIN: usize = 5;
+
 /// Targets remembered per client, and clients remembered, for scan detection (memory bound:
 /// at most about 1,024 x 4,096 targets).
 const SCAN_TARGETS_PER_CLIENT: usize = 4096;
@@ -239,13 +244,73 @@ impl Health {
             time_zero_ns,
             th,
         ));
+        let tcp_analysis = self.tcp.summary();
+        findings.extend(failed_connections(&tcp_analysis));
         detect::sort_findings(&mut findings);
         HealthReport {
-            tcp_analysis: self.tcp.summary(),
+            tcp_analysis,
             dns: self.dns.summary(names, TOP_NAMES),
             findings,
         }
     }
+}
+
+/// Services (host, port) with at least [`FAILED_CONNECTIONS_MIN`] refused or unanswered
+/// connections (from [`TcpSummary::failed_connections`], which keeps the first 256).
+fn failed_connections(t: &TcpSummary) -> Vec<Finding> {
+    use std::collections::BTreeMap;
+    let mut by_service: BTreeMap<(std::net::IpAddr, u16), Vec<&tcp::TcpConnection>> =
+        BTreeMap::new();
+    for c in &t.failed_connections {
+        by_service
+            .entry((c.server, c.server_port))
+            .or_default()
+            .push(c);
+    }
+    let mut out = Vec::new();
+    for ((server, port), conns) in by_service {
+        if conns.len() < FAILED_CONNECTIONS_MIN {
+            continue;
+        }
+        let refused = conns
+            .iter()
+            .filter(|c| c.handshake == tcp::Handshake::Refused)
+            .count();
+        let mut clients: Vec<std::net::IpAddr> = conns.iter().map(|c| c.client).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let severity = if conns.len() >= 50 {
+            detect::Severity::High
+        } else if conns.len() >= 20 {
+            detect::Severity::Medium
+        } else {
+            detect::Severity::Low
+        };
+        let mut hosts = vec![server];
+        hosts.extend(clients.iter().take(5));
+        let mut metrics = BTreeMap::new();
+        metrics.insert("refused".to_string(), refused as f64);
+        metrics.insert("unanswered".to_string(), (conns.len() - refused) as f64);
+        out.push(Finding {
+            kind: detect::FindingKind::FailedConnections,
+            severity,
+            hosts,
+            count: conns.len() as u64,
+            summary: format!(
+                "{} connections to {server} port {port} failed ({refused} refused, {} unanswered) from {} client(s)",
+                conns.len(),
+                conns.len() - refused,
+                clients.len()
+            ),
+            filter: format!(
+                "ip.addr == {server} && tcp.port == {port} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)"
+            ),
+            first_ns: conns.iter().filter_map(|c| c.first_ns).min(),
+            last_ns: conns.iter().filter_map(|c| c.last_ns).max(),
+            metrics,
+        });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -280,5 +345,54 @@ mod tests {
             .findings
             .iter()
             .any(|f| f.kind == detect::FindingKind::HostScan));
+        // One failure per port: a scan, not a failing service.
+        assert!(!h
+            .findings
+            .iter()
+            .any(|f| f.kind == detect::FindingKind::FailedConnections));
+    }
+
+    #[test]
+    fn repeated_failures_to_one_service_are_a_finding() {
+        use std::net::{IpAddr, Ipv4Addr};
+        let server = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9));
+        let mut t = TcpSummary::default();
+        for i in 0..7u8 {
+            t.failed_connections.push(tcp::TcpConnection {
+                client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1 + i % 2)),
+                client_port: 40000 + u16::from(i),
+                server,
+                server_port: 5432,
+                handshake: if i < 3 {
+                    tcp::Handshake::Refused
+                } else {
+                    tcp::Handshake::Unanswered
+                },
+                first_ns: Some(i64::from(i)),
+                last_ns: Some(i64::from(i) + 1),
+                stream: u32::from(i),
+                client_known: true,
+                initial_rtt_ns: None,
+                syn_to_synack_ns: None,
+                synack_to_ack_ns: None,
+                packets_to_server: 1,
+                bytes_to_server: 60,
+                packets_to_client: 0,
+                bytes_to_client: 0,
+                syns: 1,
+                resets: 0,
+                retransmissions: 0,
+                closed: false,
+            });
+        }
+        let f = failed_connections(&t);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].count, 7);
+        assert_eq!(f[0].hosts.len(), 3, "the server and its two clients");
+        assert_eq!(f[0].metrics["refused"], 3.0);
+        assert_eq!((f[0].first_ns, f[0].last_ns), (Some(0), Some(7)));
+        crate::filter::compile(&f[0].filter).unwrap();
+        t.failed_connections.truncate(4);
+        assert!(failed_connections(&t).is_empty());
     }
 }
