@@ -6,49 +6,22 @@
 // tests/filter_corpus.rs keeps for the native filter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { root, serveDist, pcapscopeJson } from './support.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
 const corpus = path.resolve(root, '../shared/corpus');
 const artifacts = path.join(root, 'target', 'e2e-artifacts');
 const ESPN = path.join(corpus, 'cs__http_espn.pcapng');
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.svg': 'image/svg+xml', '.pcapng': 'application/octet-stream', '.json': 'application/json',
-};
 const skip = !existsSync(ESPN) && 'no ../shared/corpus';
 
 let server, origin, browser, context;
 
-function serve() {
-  return new Promise((resolve) => {
-    const s = createServer(async (req, res) => {
-      const url = new URL(req.url, 'http://x');
-      const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
-      const file = path.join(dist, path.normalize(rel));
-      if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end('not found');
-      }
-    });
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
 before(async () => {
   await mkdir(artifacts, { recursive: true });
-  server = await serve();
+  server = await serveDist();
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -86,12 +59,7 @@ async function viewReady(page) {
 
 /// What `pcapscope stats --json -Y FILTER` counts (the native engine, same filter).
 function nativeFiltered(file, filter) {
-  const bin = path.join(root, 'target', 'debug', 'pcapscope');
-  const args = ['stats', '--json', '-Y', filter, file];
-  const out = existsSync(bin)
-    ? execFileSync(bin, args, { encoding: 'utf8' })
-    : execFileSync('cargo', ['run', '-q', '-p', 'pcapscope-cli', '--', ...args], { cwd: root, encoding: 'utf8' });
-  return JSON.parse(out);
+  return pcapscopeJson(['stats', '--json', '-Y', filter, file]);
 }
 
 async function metric(page, name) {

@@ -2,60 +2,23 @@
 // Run with `node --test e2e/` after `cargo xtask dist` (cargo xtask test does both).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { root, dist, serveDist, pcapscopeJson } from './support.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist');
 const corpus = path.resolve(root, '../shared/corpus');
 const artifacts = path.join(root, 'target', 'e2e-artifacts');
 const CHARTS = ['timeline', 'talkers', 'destinations', 'protocols', 'ports', 'sizes'];
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
-  '.css': 'text/css', '.svg': 'image/svg+xml', '.pcapng': 'application/octet-stream', '.json': 'application/json',
-};
 
 let server, origin, context, requests = [];
 
-/// A static server for dist/, like any static host.
-function serve() {
-  return new Promise((resolve) => {
-    const s = createServer(async (req, res) => {
-      const url = new URL(req.url, 'http://x');
-      const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
-      const file = path.join(dist, path.normalize(rel));
-      if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
-      try {
-        const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end('not found');
-      }
-    });
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
 /// What `pcapscope stats --json` says about a file (the native engine).
 function nativeStats(file) {
-  const bin = path.join(root, 'target', 'debug', 'pcapscope');
-  const args = ['stats', '--json', file];
-  let out;
-  try {
-    out = existsSync(bin)
-      ? execFileSync(bin, args, { encoding: 'utf8' })
-      : execFileSync('cargo', ['run', '-q', '-p', 'pcapscope-cli', '--', ...args], { cwd: root, encoding: 'utf8' });
-  } catch (e) {
-    out = e.stdout; // exit status 1 (damaged) still prints the JSON
-  }
-  return JSON.parse(out);
+  // Exit status 1 (damaged) still prints the JSON.
+  return pcapscopeJson(['stats', '--json', file], { allowDamaged: true });
 }
 
 async function newPage() {
@@ -83,7 +46,7 @@ async function metric(page, name) {
 before(async () => {
   assert.ok(existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `cargo xtask dist` first');
   await mkdir(artifacts, { recursive: true });
-  server = await serve();
+  server = await serveDist();
   origin = `http://127.0.0.1:${server.address().port}`;
   context = await chromium.launchPersistentContext(await mkdtemp(path.join(tmpdir(), 'pcapscope-e2e-')), {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',

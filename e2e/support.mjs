@@ -1,0 +1,52 @@
+// Shared by the end-to-end tests: a static server for dist/ and the native binary's JSON.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const dist = path.join(root, 'dist');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.svg': 'image/svg+xml', '.pcapng': 'application/octet-stream', '.json': 'application/json',
+};
+
+/// A static server for dist/ on 127.0.0.1 (a free port), like any static host.
+export function serveDist() {
+  return new Promise((resolve) => {
+    const s = createServer(async (req, res) => {
+      const url = new URL(req.url, 'http://x');
+      const rel = url.pathname === '/' ? '/index.html' : decodeURIComponent(url.pathname);
+      const file = path.join(dist, path.normalize(rel));
+      if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end('not found');
+      }
+    });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  });
+}
+
+/// `pcapscope ARGS...` (the debug build if there is one, else through cargo), its stdout parsed
+/// as JSON. With `allowDamaged`, exit status 1 (damage part way) still gives the JSON it
+/// printed; any other failure throws.
+export function pcapscopeJson(args, { allowDamaged = false } = {}) {
+  const bin = path.join(root, 'target', 'debug', 'pcapscope');
+  let out;
+  try {
+    out = existsSync(bin)
+      ? execFileSync(bin, args, { encoding: 'utf8' })
+      : execFileSync('cargo', ['run', '-q', '-p', 'pcapscope-cli', '--', ...args], { cwd: root, encoding: 'utf8' });
+  } catch (e) {
+    if (!allowDamaged || e.status !== 1) throw e;
+    out = e.stdout;
+  }
+  return JSON.parse(out);
+}
