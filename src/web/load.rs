@@ -363,7 +363,7 @@ async fn receive(feed: &RefCell<Feed>) -> bool {
 }
 
 /// Bytes `start..end` of `file`, read synchronously.
-fn read_sync(
+pub(super) fn read_sync(
     reader: &FileReaderSync,
     file: &File,
     start: f64,

@@ -2,7 +2,7 @@
 //! index), pages of packet-table rows, and one packet's details. Rows and details re-read the
 //! packets' bytes from the `File` by the offsets in the index; the file is never held whole.
 
-use super::load::Loaded;
+use super::load::{read_sync, Loaded};
 use super::messages::{FromWorker, Row, ToWorker, SNAPSHOT_TOP};
 use super::worker::now;
 use crate::capture::Reader;
@@ -277,8 +277,7 @@ impl Session {
 }
 
 fn read_span(reader: &FileReaderSync, file: &File, lo: u64, hi: u64) -> Option<Vec<u8>> {
-    let blob = file.slice_with_f64_and_f64(lo as f64, hi as f64).ok()?;
-    let buf = reader.read_as_array_buffer(&blob).ok()?;
+    let buf = read_sync(reader, file, lo as f64, hi as f64).ok()?;
     Some(js_sys::Uint8Array::new(&buf).to_vec())
 }
 
