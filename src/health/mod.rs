@@ -205,13 +205,19 @@ impl Health {
         }
     }
 
-    /// Feeds frame `number` (from 1).
+    /// Feeds frame `number` (from 1); returns its `tcp.analysis.*` flags (empty when the
+    /// frame has no TCP).
     #[inline]
-    pub fn push(&mut self, number: u64, record: &PacketRecord) {
-        self.tcp.push(number, record);
+    pub fn push(&mut self, number: u64, record: &PacketRecord) -> tcp::TcpFlags {
+        let flags = self
+            .tcp
+            .push(number, record)
+            .map(|a| a.flags)
+            .unwrap_or_default();
         self.dns.push(number, record);
         self.beacons.push(record);
         self.scans.push(record);
+        flags
     }
 
     /// The report: the analyses' summaries and the findings over them and over `snapshot`
