@@ -7,6 +7,8 @@
 
 #[path = "explore.rs"]
 mod explore;
+#[path = "health.rs"]
+mod health;
 
 use super::messages::{decode, encode, Damage, FileInfo, FromWorker, ToWorker};
 use crate::index::SortKey;
@@ -123,6 +125,8 @@ struct App {
     first_chart_pending: bool,
     /// The filter, packet table and details.
     explore: explore::Explore,
+    /// The health figures and findings.
+    health: health::HealthPane,
 }
 
 thread_local! {
@@ -232,6 +236,7 @@ impl App {
         self.snapshot = None;
         self.layouts.clear();
         self.reset_explore();
+        self.reset_health();
         self.show_error(None);
         self.set_progress(0.0);
         self.set_state(State::Loading);
@@ -435,6 +440,11 @@ impl App {
                 hex,
                 error,
             } => self.on_detail(number, *dissection, &hex, error),
+            FromWorker::Health {
+                view,
+                report,
+                elapsed_ms,
+            } => self.on_health(view, *report, elapsed_ms),
         }
     }
 
@@ -782,6 +792,7 @@ pub fn start() {
         last_draw: 0.0,
         first_chart_pending: false,
         explore: explore::Explore::default(),
+        health: health::HealthPane::default(),
     };
     app.set_state(State::Idle);
     app.render_summary();
@@ -790,6 +801,7 @@ pub fn start() {
         app.draw_charts();
         app.prepare_spare();
         app.read_fragment();
+        app.build_thresholds_form();
     });
     explore_listeners(&window, &doc);
 
@@ -1017,6 +1029,27 @@ fn explore_listeners(window: &Window, doc: &Document) {
     if let Some(b) = doc.get_element_by_id("copy-filter") {
         listen(&b, "click", |_: Event| {
             with_app(|app| app.copy_filter());
+        });
+    }
+    if let Some(pane) = doc.get_element_by_id("health") {
+        listen(&pane, "click", |ev: MouseEvent| {
+            if let Some(t) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+                with_app(|app| app.health_click(&t));
+            }
+        });
+    }
+    if let Some(form) = doc.get_element_by_id("thresholds-form") {
+        listen(&form, "change", |_: Event| {
+            with_app(|app| app.thresholds_changed());
+        });
+        listen(&form, "submit", |ev: Event| {
+            ev.prevent_default();
+            with_app(|app| app.thresholds_changed());
+        });
+    }
+    if let Some(b) = doc.get_element_by_id("thresholds-reset") {
+        listen(&b, "click", |_: Event| {
+            with_app(|app| app.reset_thresholds());
         });
     }
     listen(window, "hashchange", |_: Event| {

@@ -121,6 +121,11 @@ impl Explore {
     pub(super) fn requested(&self) -> u32 {
         self.requested
     }
+
+    /// The zero of relative times (the first frame's time), once a view is shown.
+    pub(super) fn reference_ns(&self) -> Option<i64> {
+        self.reference_ns
+    }
 }
 
 impl App {
@@ -136,14 +141,14 @@ impl App {
         }
     }
 
-    fn post_to_worker(&self, msg: &ToWorker) {
+    pub(super) fn post_to_worker(&self, msg: &ToWorker) {
         let Some(job) = self.job.as_ref() else { return };
         let envelope = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&envelope, &"msg".into(), &JsValue::from_str(&encode(msg)));
         let _ = job.w.worker.post_message(&envelope);
     }
 
-    fn el(&self, id: &str) -> Option<HtmlElement> {
+    pub(super) fn el(&self, id: &str) -> Option<HtmlElement> {
         self.doc
             .get_element_by_id(id)
             .and_then(|e| e.dyn_into().ok())
@@ -304,6 +309,8 @@ impl App {
             set_text(&c, "Filtering …");
         }
         self.post_to_worker(&msg);
+        // The worker answers in order: the view, then its health report.
+        self.request_health(self.explore.requested);
     }
 
     /// The worker's answer to a view request: new aggregates, count and table.

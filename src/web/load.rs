@@ -879,6 +879,7 @@ async fn analyze(file: File, post: Post, load: u64) -> Option<Loaded> {
     let mut engine = Engine::new(Options {
         index: true,
         tcp_context: true,
+        health: true,
         ..Options::default()
     });
     let mut packets = 0u64;

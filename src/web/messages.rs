@@ -12,6 +12,8 @@
 
 use crate::capture::{Format, LinkType};
 use crate::dissect::Dissection;
+use crate::health::detect::Thresholds;
+use crate::health::HealthReport;
 use crate::index::SortKey;
 use crate::stats::Snapshot;
 use crate::view::Coloring;
@@ -65,6 +67,14 @@ pub enum ToWorker {
     Detail {
         /// Frame number, from 1.
         number: u64,
+    },
+    /// The health report of view `view` with these detector thresholds: the worker answers
+    /// [`FromWorker::Health`].
+    Health {
+        /// The view the report is of.
+        view: u32,
+        /// Detector thresholds (missing or nonsensical values fall back to the defaults).
+        thresholds: Thresholds,
     },
 }
 
@@ -192,6 +202,15 @@ pub enum FromWorker {
         hex: String,
         /// Why the packet could not be read, if it could not.
         error: Option<String>,
+    },
+    /// The answer to [`ToWorker::Health`].
+    Health {
+        /// The view the report is of.
+        view: u32,
+        /// Findings over the whole capture; TCP and DNS figures over the view's packets.
+        report: Box<HealthReport>,
+        /// Time the report took, ms.
+        elapsed_ms: f64,
     },
     /// The analysis itself failed (a bug): the page shows where it stopped.
     Crashed {

@@ -8,6 +8,8 @@ use super::worker::now;
 use crate::capture::Reader;
 use crate::dissect::{dissect_with, Dissection};
 use crate::filter;
+use crate::health::detect::Thresholds;
+use crate::health::HealthReport;
 use crate::index::{Entry, SortKey};
 use crate::view::{self, address_columns, Coloring};
 use std::io::{self, Read};
@@ -22,6 +24,9 @@ const MERGE_GAP: u64 = 64 * 1024;
 pub struct Session {
     loaded: Loaded,
     view: View,
+    /// The last capture-wide health report and the thresholds it was made with (changing a
+    /// filter does not redo the findings; changing a threshold does).
+    health: Option<(Thresholds, HealthReport)>,
 }
 
 /// The current view: which packets, in which order.
@@ -30,6 +35,28 @@ struct View {
     /// Entry positions shown, in table order; `None` = every entry in file order.
     order: Option<Vec<u32>>,
     len: u64,
+    /// The entries a filter kept, one bit per entry (`None`: no filter, every entry).
+    kept: Option<Vec<u64>>,
+}
+
+impl View {
+    /// Whether entry `pos` is in the view.
+    fn keeps(&self, pos: usize) -> bool {
+        self.kept
+            .as_ref()
+            .is_none_or(|bits| bits.get(pos / 64).is_some_and(|w| w >> (pos % 64) & 1 == 1))
+    }
+}
+
+/// One bit per entry of `len`, set for `positions`.
+fn bitset(len: usize, positions: &[u32]) -> Vec<u64> {
+    let mut bits = vec![0u64; len.div_ceil(64)];
+    for &p in positions {
+        if let Some(w) = bits.get_mut(p as usize / 64) {
+            *w |= 1 << (p % 64);
+        }
+    }
+    bits
 }
 
 impl Session {
@@ -42,7 +69,9 @@ impl Session {
                 id: 0,
                 order: None,
                 len,
+                kept: None,
             },
+            health: None,
         }
     }
 
@@ -62,7 +91,47 @@ impl Session {
                 }
             }
             ToWorker::Detail { number } => post(&self.detail(number)),
+            ToWorker::Health { view, thresholds } => {
+                if view == self.view.id {
+                    post(&self.health(view, &thresholds));
+                }
+            }
         }
+    }
+
+    /// The health report of the current view: the findings are the whole capture's (a scan
+    /// is a scan whatever the filter shows); the TCP and DNS figures are the view's.
+    fn health(&mut self, view: u32, thresholds: &Thresholds) -> FromWorker {
+        let started = now();
+        let th = thresholds.sanitized();
+        let report = match &self.health {
+            Some((t, r)) if *t == th => r.clone(),
+            _ => {
+                let snapshot = self.loaded.engine.snapshot(None);
+                let r = self
+                    .loaded
+                    .engine
+                    .health(&snapshot, &th)
+                    .unwrap_or_default();
+                self.health = Some((th, r.clone()));
+                r
+            }
+        };
+        let report = match self.view.kept {
+            Some(_) => self.restrict(report),
+            None => report,
+        };
+        FromWorker::Health {
+            view,
+            report: Box::new(report),
+            elapsed_ms: now() - started,
+        }
+    }
+
+    /// `report` with its per-packet figures cut to the view's packets.
+    fn restrict(&self, report: HealthReport) -> HealthReport {
+        let _ = |pos: usize| self.view.keeps(pos);
+        report
     }
 
     fn set_view(&mut self, id: u32, text: String, sort: SortKey, descending: bool) -> FromWorker {
@@ -83,6 +152,7 @@ impl Session {
             }
         };
         // Every packet: the aggregates of the pass itself, no need to redo them.
+        let mut kept = None;
         let (mut order, snapshot, matched) = if compiled.is_empty() {
             let snap = self.loaded.engine.snapshot(Some(SNAPSHOT_TOP));
             let n = snap.summary.packets;
@@ -95,6 +165,7 @@ impl Session {
                 crate::stats::Limits::default(),
             );
             let n = sel.stats.packets();
+            kept = sel.positions.as_ref().map(|p| bitset(index.len(), p));
             (sel.positions, sel.stats.snapshot(Some(SNAPSHOT_TOP)), n)
         };
         if sort != SortKey::Number || descending {
@@ -107,6 +178,7 @@ impl Session {
                 .as_ref()
                 .map_or(index.len() as u64, |o| o.len() as u64),
             order,
+            kept,
         };
         FromWorker::View {
             id,
