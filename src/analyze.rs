@@ -26,6 +26,10 @@ pub struct Options {
     /// relative numbers and calculated windows ([`Engine::dissect_context`]).
     pub tcp_context: bool,
     /// Run the health analyses ([`Health`]: TCP analysis, DNS pairing, beacon tracking).
+    /// With it, each record carries its `tcp.analysis.*` flags
+    /// ([`PacketRecord::tcp_analysis`]) and so does the index, whose display filters can then
+    /// test them; without it they are 0 and the index refuses those filters
+    /// ([`PacketIndex::has_tcp_analysis`], [`crate::view::try_select`]).
     pub health: bool,
 }
 
@@ -48,7 +52,7 @@ impl Engine {
         Engine {
             decoder: Decoder::new(),
             stats: Aggregator::new(options.limits),
-            index: options.index.then(PacketIndex::default),
+            index: options.index.then(|| new_index(options)),
             tcp: options.tcp_context.then(TcpBases::new),
             health: options.health.then(Health::new),
             frames: 0,
@@ -56,23 +60,25 @@ impl Engine {
         }
     }
 
-    /// Decodes and aggregates one frame; returns its record.
+    /// Decodes and aggregates one frame; returns its record (with its `tcp.analysis.*` flags
+    /// when the health analyses run).
     #[inline]
     pub fn push(&mut self, frame: &Frame<'_>) -> PacketRecord {
-        let record = self.decoder.decode(frame);
+        let mut record = self.decoder.decode(frame);
+        self.frames += 1;
+        if self.frames == 1 {
+            self.first_ts_ns = Some(record.ts_ns);
+        }
+        // Before the index, which keeps the flags.
+        if let Some(h) = self.health.as_mut() {
+            record.tcp_analysis = h.push(self.frames, &record).0;
+        }
         self.stats.push(&record);
         if let Some(index) = self.index.as_mut() {
             index.push(frame, &record);
         }
         if let Some(tcp) = self.tcp.as_mut() {
             tcp.push(frame.number, &record);
-        }
-        self.frames += 1;
-        if self.frames == 1 {
-            self.first_ts_ns = Some(record.ts_ns);
-        }
-        if let Some(h) = self.health.as_mut() {
-            h.push(self.frames, &record);
         }
         record
     }
@@ -115,6 +121,13 @@ impl Engine {
     pub fn dissect_context(&self, number: u64) -> DissectContext<'_> {
         DissectContext::new(number, self.tcp.as_ref())
     }
+}
+
+/// An empty index for `options`, which knows whether the TCP analysis fills its flags.
+fn new_index(options: Options) -> PacketIndex {
+    let mut index = PacketIndex::default();
+    index.set_has_tcp_analysis(options.health);
+    index
 }
 
 /// The result of reading a whole capture.
@@ -164,7 +177,7 @@ fn run_serial<R: Read>(
 /// buffers are recycled, so memory stays a few MiB whatever the file's size.
 #[cfg(not(target_arch = "wasm32"))]
 mod pipelined {
-    use super::{run_serial, Engine, Options};
+    use super::{new_index, run_serial, Engine, Options};
     use crate::capture::{CaptureError, Reader};
     use crate::decode::{Decoder, PacketRecord, TcpBases};
     use crate::health::Health;
@@ -192,20 +205,21 @@ mod pipelined {
         Option<i64>,
     ) {
         let mut stats = Aggregator::new(options.limits);
-        let mut index = options.index.then(PacketIndex::default);
+        let mut index = options.index.then(|| new_index(options));
         let mut health = options.health.then(Health::new);
         let mut frames = 0u64;
         let mut first_ts_ns = None;
         for mut batch in full {
-            for (record, offset) in &batch {
-                stats.push(record);
+            for (record, offset) in batch.iter_mut() {
                 frames += 1;
                 if frames == 1 {
                     first_ts_ns = Some(record.ts_ns);
                 }
+                // Before the index, which keeps the flags.
                 if let Some(h) = health.as_mut() {
-                    h.push(frames, record);
+                    record.tcp_analysis = h.push(frames, record).0;
                 }
+                stats.push(record);
                 if let Some(ix) = index.as_mut() {
                     ix.push_record(*offset, record);
                 }
@@ -420,6 +434,71 @@ mod tests {
             info(&off, 3),
             "40000 → 80 [ACK] Seq=1001 Ack=5001 Win=502 Len=0"
         );
+    }
+
+    #[test]
+    fn the_index_keeps_the_tcp_analysis_flags() {
+        use crate::health::tcp::TcpFlags;
+        let data = |seq: u32| {
+            use etherparse::PacketBuilder;
+            let b = PacketBuilder::ethernet2([2; 6], [4; 6])
+                .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+                .tcp(40000, 80, seq, 502)
+                .ack(5001)
+                .psh();
+            let mut v = Vec::new();
+            b.write(&mut v, &[7u8; 10]).unwrap();
+            v
+        };
+        let frames = [
+            tcp_frame(true, "S", 1000, 0, 64240, None),
+            tcp_frame(false, "SA", 5000, 1001, 65160, None),
+            tcp_frame(true, "A", 1001, 5001, 502, None),
+            data(1001),
+            // The same segment again, a second later: a retransmission.
+            data(1001),
+        ];
+        let mut bytes = Vec::new();
+        {
+            let mut w = PcapWriter::new(&mut bytes, PcapOptions::new(1)).unwrap();
+            for (i, f) in frames.iter().enumerate() {
+                w.write_packet(i as i64 * 1_000_000_000, f.len() as u32, f)
+                    .unwrap();
+            }
+            w.flush().unwrap();
+        }
+        let on = Options {
+            index: true,
+            health: true,
+            ..Options::default()
+        };
+        let piped = analyze_with(&bytes[..], on).unwrap().engine;
+        let mut serial = Engine::new(on);
+        let mut reader = Reader::new(&bytes[..]).unwrap();
+        let mut pushed = Vec::new();
+        while let Some(f) = reader.next_frame().unwrap() {
+            pushed.push(serial.push(&f).tcp_analysis);
+        }
+        assert_eq!(pushed, [0, 0, 0, 0, TcpFlags::RETRANSMISSION]);
+        for e in [&piped, &serial] {
+            let ix = e.index().unwrap();
+            assert!(ix.has_tcp_analysis());
+            let got: Vec<u16> = (0..ix.len()).map(|i| ix.tcp_analysis(i)).collect();
+            assert_eq!(got, pushed);
+            assert_eq!(ix.record(4).unwrap().tcp_analysis, TcpFlags::RETRANSMISSION);
+        }
+        let off = analyze_with(
+            &bytes[..],
+            Options {
+                index: true,
+                ..Options::default()
+            },
+        )
+        .unwrap()
+        .engine;
+        let ix = off.index().unwrap();
+        assert!(!ix.has_tcp_analysis());
+        assert_eq!(ix.tcp_analysis(4), 0);
     }
 
     #[test]

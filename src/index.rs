@@ -4,7 +4,8 @@
 //!
 //! [`PacketIndex::record`] rebuilds every field of the frame's [`PacketRecord`] that the display
 //! filter, the colouring rules and the aggregates read — all of them but TCP's sequence and
-//! acknowledgement numbers and window scale.
+//! acknowledgement numbers and window scale — including the frame's `tcp.analysis.*` flags
+//! when the TCP analysis filled them in ([`PacketIndex::has_tcp_analysis`]).
 //!
 //! # Layout
 //!
@@ -27,7 +28,8 @@
 //! Rare fields live in position-sorted side columns ([`Sparse`]), read with a forward cursor
 //! during scans: the outer IP pair of a tunnelled frame (12 bytes per such frame), DNS header
 //! fields (12 bytes per DNS message), the name id (TLS SNI, HTTP Host, DNS query name: 8 bytes
-//! per frame that has one). The interners' tables are capped ([`IndexLimits`]); a value that
+//! per frame that has one), the `tcp.analysis.*` flags (6 bytes per frame with a flag set,
+//! nothing for the others). The interners' tables are capped ([`IndexLimits`]); a value that
 //! finds no room is kept in a side column of escapes instead, so nothing is ever lost.
 //! [`PacketIndex::heap_bytes`] measures the whole.
 
@@ -783,6 +785,8 @@ pub(crate) struct Needs {
     pub(crate) ttl: bool,
     /// TCP fields.
     pub(crate) tcp: bool,
+    /// The `tcp.analysis.*` flags.
+    pub(crate) tcp_analysis: bool,
 }
 
 impl Needs {
@@ -794,6 +798,7 @@ impl Needs {
         name: true,
         ttl: true,
         tcp: true,
+        tcp_analysis: true,
     };
 }
 
@@ -817,6 +822,10 @@ pub struct PacketIndex {
     outer: Sparse<IdPair>,
     dns: Sparse<DnsInfo>,
     names: Sparse<NameId>,
+    /// The `tcp.analysis.*` flags of the frames with some set.
+    tcp_analysis: Sparse<u16>,
+    /// Whether the TCP analysis ran on the frames pushed (so that no flag means none set).
+    has_tcp_analysis: bool,
     addr_escapes: Sparse<AddrEscape>,
     link_escapes: Sparse<LinkKey>,
     shape_escapes: Sparse<Shape>,
@@ -859,6 +868,7 @@ pub(crate) struct Cursors<'a> {
     outer: SparseCursor<'a, IdPair>,
     dns: SparseCursor<'a, DnsInfo>,
     names: SparseCursor<'a, NameId>,
+    tcp_analysis: SparseCursor<'a, u16>,
     addr_escapes: SparseCursor<'a, AddrEscape>,
     link_escapes: SparseCursor<'a, LinkKey>,
     shape_escapes: SparseCursor<'a, Shape>,
@@ -893,6 +903,8 @@ impl PacketIndex {
             outer: Sparse::default(),
             dns: Sparse::default(),
             names: Sparse::default(),
+            tcp_analysis: Sparse::default(),
+            has_tcp_analysis: false,
             addr_escapes: Sparse::default(),
             link_escapes: Sparse::default(),
             shape_escapes: Sparse::default(),
@@ -918,6 +930,34 @@ impl PacketIndex {
         self.addrs.len()
     }
 
+    /// Whether the frames' `tcp.analysis.*` flags were computed (the engine's
+    /// [`Options::health`](crate::analyze::Options::health)): only then does an entry without
+    /// flags mean that none is set, and can display filters test them.
+    pub fn has_tcp_analysis(&self) -> bool {
+        self.has_tcp_analysis
+    }
+
+    /// Records whether the records pushed carry their `tcp.analysis.*` flags
+    /// ([`PacketRecord::tcp_analysis`]); see [`PacketIndex::has_tcp_analysis`]. The engine sets
+    /// it; an index filled by hand has it off until told.
+    pub fn set_has_tcp_analysis(&mut self, yes: bool) {
+        self.has_tcp_analysis = yes;
+    }
+
+    /// The `tcp.analysis.*` flags of entry `i` (the bits of
+    /// [`TcpFlags`](crate::health::tcp::TcpFlags)); 0 when it has none or is past the end.
+    pub fn tcp_analysis(&self, i: usize) -> u16 {
+        u32::try_from(i)
+            .ok()
+            .and_then(|p| self.tcp_analysis.get(p))
+            .unwrap_or(0)
+    }
+
+    /// Number of entries with some `tcp.analysis.*` flag set.
+    pub fn tcp_analysis_flagged(&self) -> usize {
+        self.tcp_analysis.len()
+    }
+
     /// Bytes of heap the whole index takes: columns, side columns and interners.
     pub fn heap_bytes(&self) -> usize {
         self.ts_ns.heap_bytes()
@@ -937,6 +977,7 @@ impl PacketIndex {
             + self.outer.heap_bytes()
             + self.dns.heap_bytes()
             + self.names.heap_bytes()
+            + self.tcp_analysis.heap_bytes()
             + self.addr_escapes.heap_bytes()
             + self.link_escapes.heap_bytes()
             + self.shape_escapes.heap_bytes()
@@ -1037,6 +1078,9 @@ impl PacketIndex {
         if r.name.0 != 0 {
             self.names.push(pos, r.name);
         }
+        if r.tcp_analysis != 0 {
+            self.tcp_analysis.push(pos, r.tcp_analysis);
+        }
         let tcp = r.tcp.unwrap_or_default();
         self.ts_ns.push(r.ts_ns);
         self.data_offset.push(data_offset as i64);
@@ -1088,6 +1132,7 @@ impl PacketIndex {
             outer: self.outer.cursor(),
             dns: self.dns.cursor(),
             names: self.names.cursor(),
+            tcp_analysis: self.tcp_analysis.cursor(),
             addr_escapes: self.addr_escapes.cursor(),
             link_escapes: self.link_escapes.cursor(),
             shape_escapes: self.shape_escapes.cursor(),
@@ -1222,6 +1267,9 @@ impl PacketIndex {
                 NameId(0)
             };
         }
+        if needs.tcp_analysis {
+            rec.tcp_analysis = self.tcp_analysis_at(pos, cur);
+        }
         if needs.link {
             let key = match blk.link.get(j).copied().unwrap_or(LINK_NONE) {
                 LINK_NONE => LinkKey::default(),
@@ -1247,6 +1295,16 @@ impl PacketIndex {
             };
             rec.ip = ip;
             rec.tunnel_ip = tunnel_ip;
+        }
+    }
+
+    /// The `tcp.analysis.*` flags of the entry at `pos`, read with a scan's cursors.
+    #[inline]
+    pub(crate) fn tcp_analysis_at(&self, pos: u32, cur: &mut Cursors<'_>) -> u16 {
+        if self.tcp_analysis.is_empty() {
+            0
+        } else {
+            cur.tcp_analysis.seek(pos).unwrap_or(0)
         }
     }
 
@@ -1293,8 +1351,9 @@ impl PacketIndex {
     }
 
     /// The record of entry `i`, rebuilt from the index: every field the display filter, the
-    /// colouring rules and the aggregates read. Of [`TcpInfo`], only `flags`, `window` and
-    /// `payload_len` are kept (the others are their defaults). For many entries in order, [`crate::view::select`] scans faster.
+    /// colouring rules and the aggregates read, and the `tcp.analysis.*` flags. Of
+    /// [`TcpInfo`], only `flags`, `window` and `payload_len` are kept (the others are their
+    /// defaults). For many entries in order, [`crate::view::select`] scans faster.
     pub fn record(&self, i: usize) -> Option<PacketRecord> {
         let blk = self.block(i >> BLOCK_SHIFT);
         let j = i & (BLOCK - 1);
@@ -1482,6 +1541,12 @@ mod tests {
             vlan: (i % 10) as u16,
             name: NameId(i % 3),
             malformed: (i % 23 == 0).then_some(Layer::Transport),
+            // A few TCP frames, every bit in turn.
+            tcp_analysis: if i % 2 == 0 && i % 38 == 0 {
+                1 << (i / 38 % 15)
+            } else {
+                0
+            },
         }
     }
 
@@ -1506,7 +1571,13 @@ mod tests {
             assert_eq!((e.src, e.dst), (Some(inner.src), Some(inner.dst)));
             assert_eq!(e.data_offset, i as u64 * 100);
             assert_eq!(e.tcp_flags, r.tcp.map_or(0, |t| t.flags));
+            assert_eq!(idx.tcp_analysis(i), r.tcp_analysis, "entry {i}");
         }
+        assert_eq!(
+            idx.tcp_analysis_flagged(),
+            recs.iter().filter(|r| r.tcp_analysis != 0).count()
+        );
+        assert_eq!(idx.tcp_analysis(n as usize), 0);
         // A scan with cursors gives the same records.
         let mut cur = idx.cursors();
         for b in 0..idx.blocks() {
@@ -1536,6 +1607,53 @@ mod tests {
             },
             BLOCK as u32 + 100,
         );
+    }
+
+    /// An index of `n` TCP frames, every `every`-th with a flag (none when 0).
+    fn flagged(n: u32, every: u32, analysed: bool) -> PacketIndex {
+        let mut idx = PacketIndex::default();
+        idx.set_has_tcp_analysis(analysed);
+        for i in 0..n {
+            let mut r = rich(2 * i);
+            r.tcp_analysis = if every != 0 && i % every == 0 {
+                crate::health::tcp::TcpFlags::DUPLICATE_ACK
+            } else {
+                0
+            };
+            idx.push_record(u64::from(i) * 100, &r);
+        }
+        idx
+    }
+
+    #[test]
+    fn tcp_analysis_flags_cost_only_flagged_frames() {
+        let n = 4 * BLOCK as u32;
+        let none = flagged(n, 0, true);
+        assert!(none.has_tcp_analysis());
+        assert!(!PacketIndex::default().has_tcp_analysis());
+        assert_eq!(none.tcp_analysis_flagged(), 0);
+        assert_eq!(none.tcp_analysis.heap_bytes(), 0);
+        // One frame in 100: a position (4 bytes) and a value (2 bytes) each, in blocks.
+        let some = flagged(n, 100, true);
+        let k = n.div_ceil(100) as usize;
+        assert_eq!(some.tcp_analysis_flagged(), k);
+        let cost = some.heap_bytes() - none.heap_bytes();
+        assert_eq!(cost, some.tcp_analysis.heap_bytes());
+        assert!(cost >= 6 * k, "{cost}");
+        // Fewer flagged frames than a block: one block of each, and the lists of blocks.
+        assert!(
+            cost <= 6 * BLOCK + 256,
+            "{cost} bytes for {k} flagged frames"
+        );
+        for i in 0..n as usize {
+            let want = if i % 100 == 0 {
+                crate::health::tcp::TcpFlags::DUPLICATE_ACK
+            } else {
+                0
+            };
+            assert_eq!(some.tcp_analysis(i), want);
+            assert_eq!(some.record(i).unwrap().tcp_analysis, want);
+        }
     }
 
     #[test]

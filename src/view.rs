@@ -9,8 +9,9 @@
 //! the [`Aggregator`] that pushing their records would have built.
 
 use crate::decode::{AppProto, PacketRecord, Proto, Protocols};
-use crate::filter::{EvalContext, Field, Filter, Names};
+use crate::filter::{EvalContext, Field, Filter, FilterError, Names};
 use crate::hashing::{flow_map, FlowMap};
+use crate::health::tcp::TcpFlags;
 use crate::index::{AddrId, IdPair, Layout, Needs, PacketIndex, Shape, SortKey, SHAPE_ESCAPE};
 use crate::stats::{
     addr_cmp, traffic_class, Aggregator, IdAggregator, IdPacket, Limits, TrafficClass,
@@ -26,6 +27,50 @@ pub struct Selection {
     pub positions: Option<Vec<u32>>,
     /// Aggregates over the matching packets.
     pub stats: Aggregator,
+    /// How many of the matching packets carry each `tcp.analysis.*` flag (all zero when the
+    /// index has no flags: see [`PacketIndex::has_tcp_analysis`]).
+    pub tcp_analysis: TcpAnalysisCounts,
+}
+
+/// How many packets carry each `tcp.analysis.*` flag, counted as the display filters match.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TcpAnalysisCounts {
+    /// Packets with some flag: what `tcp.analysis.flags` matches.
+    pub flagged: u64,
+    /// For each flag of [`TcpFlags::NAMES`], in that order, the packets `tcp.analysis.NAME`
+    /// matches (so `retransmission` counts the fast and spurious ones too).
+    pub by_name: [u64; TcpFlags::NAMES.len()],
+}
+
+impl TcpAnalysisCounts {
+    /// Counts a packet with these flags (bits of [`TcpFlags`]).
+    #[inline]
+    pub fn add(&mut self, flags: u16) {
+        if flags == 0 {
+            return;
+        }
+        self.flagged += 1;
+        let f = TcpFlags(flags);
+        for (n, &(bit, _)) in self.by_name.iter_mut().zip(TcpFlags::NAMES.iter()) {
+            let hit = if bit == TcpFlags::RETRANSMISSION {
+                f.is_retransmission()
+            } else {
+                f.contains(bit)
+            };
+            *n += u64::from(hit);
+        }
+    }
+
+    /// The count for `tcp.analysis.NAME` (`name` as in [`TcpFlags::NAMES`], or `flags`).
+    pub fn get(&self, name: &str) -> Option<u64> {
+        if name == "flags" {
+            return Some(self.flagged);
+        }
+        TcpFlags::NAMES
+            .iter()
+            .position(|&(_, n)| n == name)
+            .and_then(|k| self.by_name.get(k).copied())
+    }
 }
 
 impl Selection {
@@ -49,6 +94,7 @@ fn needs(fields: &[Field]) -> Needs {
         name: false,
         ttl: false,
         tcp: false,
+        tcp_analysis: false,
     };
     for f in fields {
         match f {
@@ -96,6 +142,22 @@ fn needs(fields: &[Field]) -> Needs {
             | Field::DnsQryType
             | Field::DnsCountAnswers => n.dns = true,
             Field::DnsQryName | Field::TlsSni | Field::HttpHost => n.name = true,
+            Field::TcpAnalysisFlags
+            | Field::TcpAnalysisRetransmission
+            | Field::TcpAnalysisLostSegment
+            | Field::TcpAnalysisAckLostSegment
+            | Field::TcpAnalysisKeepAlive
+            | Field::TcpAnalysisDuplicateAck
+            | Field::TcpAnalysisZeroWindow
+            | Field::TcpAnalysisZeroWindowProbe
+            | Field::TcpAnalysisZeroWindowProbeAck
+            | Field::TcpAnalysisKeepAliveAck
+            | Field::TcpAnalysisOutOfOrder
+            | Field::TcpAnalysisFastRetransmission
+            | Field::TcpAnalysisWindowUpdate
+            | Field::TcpAnalysisWindowFull
+            | Field::TcpAnalysisReusedPorts
+            | Field::TcpAnalysisSpuriousRetransmission => n.tcp_analysis = true,
         }
     }
     n
@@ -192,7 +254,41 @@ fn resolve(index: &PacketIndex, escaped: &Escaped, id: u32) -> IpAddr {
     a.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
+/// Whether `filter` can run over `index`: not when it tests `tcp.analysis.*` flags and the
+/// index was built without the TCP analysis (it would silently match no packet); the error
+/// points at the first such field.
+pub fn check(index: &PacketIndex, filter: &Filter) -> Result<(), FilterError> {
+    if index.has_tcp_analysis() {
+        return Ok(());
+    }
+    match filter.fields().into_iter().find(|f| f.is_tcp_analysis()) {
+        None => Ok(()),
+        Some(f) => Err(FilterError {
+            column: filter.field_column(f).unwrap_or(1),
+            message: format!(
+                "tcp.analysis fields need the TCP analysis, which did not run on this \
+                 capture ('{}')",
+                f.name()
+            ),
+        }),
+    }
+}
+
+/// [`select`] after [`check`]: an error rather than an empty selection for a filter on
+/// `tcp.analysis.*` flags the index does not have.
+pub fn try_select(
+    index: &PacketIndex,
+    filter: &Filter,
+    names: &dyn Names,
+    limits: Limits,
+) -> Result<Selection, FilterError> {
+    check(index, filter)?;
+    Ok(select(index, filter, names, limits))
+}
+
 /// Runs `filter` over every entry of `index` and aggregates the matching ones, in one pass.
+/// A filter on `tcp.analysis.*` flags matches no packet of an index built without the TCP
+/// analysis: [`try_select`] refuses it instead.
 pub fn select(
     index: &PacketIndex,
     filter: &Filter,
@@ -226,6 +322,8 @@ pub fn select(
     let mut positions = Vec::new();
     let mut cur = index.cursors();
     let mut rec = PacketRecord::default();
+    let mut flag_counts = TcpAnalysisCounts::default();
+    let count_flags = index.tcp_analysis_flagged() > 0;
     for b in 0..index.blocks() {
         let blk = index.block(b);
         for (j, &sid) in blk.shape.iter().enumerate() {
@@ -253,6 +351,9 @@ pub fn select(
             }
             if mode != Mode::All {
                 positions.push(i as u32);
+            }
+            if count_flags {
+                flag_counts.add(index.tcp_analysis_at(i as u32, &mut cur));
             }
             let (inner, outer) = index.addr_ids(&blk, j, &kind.shape, &mut cur);
             let mut ids = |p: Option<IdPair>, outer: bool| -> Option<(u32, u32)> {
@@ -313,6 +414,7 @@ pub fn select(
     Selection {
         positions: (mode != Mode::All).then_some(positions),
         stats,
+        tcp_analysis: flag_counts,
     }
 }
 
@@ -589,7 +691,11 @@ const PROTOCOL_NAMES: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Coloring {
-    /// A packet the decoder found damaged ("Bad TCP"/malformed: black on red).
+    /// Wireshark's "Bad TCP" rule, its first: `tcp.analysis.flags &&
+    /// !tcp.analysis.window_update && !tcp.analysis.keep_alive && !tcp.analysis.keep_alive_ack`
+    /// (red text on black). Serialized as `bad-tcp`.
+    BadTcp,
+    /// A packet the decoder found damaged (malformed: black on red).
     Bad,
     /// TCP reset.
     TcpRst,
@@ -619,6 +725,14 @@ impl Coloring {
     /// The rule that colours `r`.
     pub fn of(r: &PacketRecord) -> Coloring {
         let p = r.protocols;
+        let flags = TcpFlags(r.tcp_analysis);
+        let bad_tcp = !flags.is_empty()
+            && !flags.contains(TcpFlags::WINDOW_UPDATE)
+            && !flags.contains(TcpFlags::KEEP_ALIVE)
+            && !flags.contains(TcpFlags::KEEP_ALIVE_ACK);
+        if bad_tcp {
+            return Coloring::BadTcp;
+        }
         if r.malformed.is_some() {
             return Coloring::Bad;
         }
@@ -846,6 +960,141 @@ mod tests {
         let mut want: Vec<u32> = (0..n).collect();
         want.sort_by_key(|&i| std::cmp::Reverse(i % 7));
         assert_eq!(v, want);
+    }
+
+    #[test]
+    fn tcp_analysis_filters_need_an_analysed_index() {
+        let (mut idx, _) = index();
+        let f = compile("udp || tcp.analysis.duplicate_ack").unwrap();
+        let e = try_select(&idx, &f, &NoNames, Limits::default()).unwrap_err();
+        assert_eq!(e.column, 8);
+        assert!(
+            e.message
+                .starts_with("tcp.analysis fields need the TCP analysis"),
+            "{e}"
+        );
+        assert!(check(&idx, &compile("tcp.flags.syn && udp").unwrap()).is_ok());
+        // Without the check, nothing matches the flags.
+        assert_eq!(select(&idx, &f, &NoNames, Limits::default()).len(), 2);
+        idx.set_has_tcp_analysis(true);
+        assert_eq!(
+            try_select(&idx, &f, &NoNames, Limits::default())
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn select_filters_and_counts_tcp_analysis_flags() {
+        let mut idx = PacketIndex::default();
+        idx.set_has_tcp_analysis(true);
+        let (_, base) = index();
+        let flags = [
+            0,
+            TcpFlags::FAST_RETRANSMISSION | TcpFlags::RETRANSMISSION,
+            0,
+            TcpFlags::WINDOW_UPDATE,
+            0,
+            TcpFlags::DUPLICATE_ACK,
+        ];
+        let recs: Vec<PacketRecord> = base
+            .iter()
+            .zip(flags)
+            .map(|(r, f)| PacketRecord {
+                tcp_analysis: f,
+                ..*r
+            })
+            .collect();
+        for (i, r) in recs.iter().enumerate() {
+            idx.push_record(i as u64, r);
+        }
+        for (text, want) in [
+            ("tcp.analysis.flags", vec![1, 3, 5]),
+            ("tcp.analysis.retransmission", vec![1]),
+            ("!tcp.analysis.flags && tcp", vec![]),
+            ("tcp.analysis.duplicate_ack || udp", vec![0, 4, 5]),
+            (
+                "tcp.analysis.flags && !tcp.analysis.window_update",
+                vec![1, 5],
+            ),
+        ] {
+            let f = compile(text).unwrap();
+            let sel = try_select(&idx, &f, &NoNames, Limits::default()).unwrap();
+            assert_eq!(sel.positions.as_deref(), Some(&want[..]), "{text}");
+            let ctx = |i: usize| EvalContext {
+                number: i as u64 + 1,
+                first_ts_ns: Some(1000),
+                names: &NoNames,
+            };
+            let by_records: Vec<u32> = (0..recs.len())
+                .filter(|&i| f.matches(&recs[i], &ctx(i)))
+                .map(|i| i as u32)
+                .collect();
+            assert_eq!(by_records, want, "{text}");
+        }
+        let all = select(&idx, &compile("").unwrap(), &NoNames, Limits::default());
+        let c = all.tcp_analysis;
+        assert_eq!(c.flagged, 3);
+        assert_eq!(c.get("flags"), Some(3));
+        assert_eq!(c.get("retransmission"), Some(1));
+        assert_eq!(c.get("fast_retransmission"), Some(1));
+        assert_eq!(c.get("window_update"), Some(1));
+        assert_eq!(c.get("duplicate_ack"), Some(1));
+        assert_eq!(c.get("zero_window"), Some(0));
+        assert_eq!(c.get("nonsense"), None);
+        let some = select(
+            &idx,
+            &compile("ip.src == 10.0.0.9").unwrap(),
+            &NoNames,
+            Limits::default(),
+        );
+        assert_eq!((some.len(), some.tcp_analysis.flagged), (2, 1));
+        assert_eq!(some.tcp_analysis.get("duplicate_ack"), Some(1));
+        // Colours: Bad TCP for the retransmission and the duplicate ACK, not the window update.
+        let colours: Vec<Coloring> = (0..recs.len())
+            .map(|i| Coloring::of(&idx.record(i).unwrap()))
+            .collect();
+        assert_eq!(colours[1], Coloring::BadTcp);
+        assert_eq!(colours[5], Coloring::BadTcp);
+        assert_eq!(colours[3], Coloring::TcpSynFin);
+        assert_eq!(colours[0], Coloring::Udp);
+    }
+
+    #[test]
+    fn bad_tcp_follows_wiresharks_rule() {
+        let rec = |flags: u16| PacketRecord {
+            protocols: {
+                let mut p = Protocols::default();
+                p.insert(Proto::Tcp);
+                p
+            },
+            tcp: Some(TcpInfo::default()),
+            tcp_analysis: flags,
+            ..PacketRecord::default()
+        };
+        assert_eq!(Coloring::of(&rec(0)), Coloring::Tcp);
+        for (bit, name) in TcpFlags::NAMES {
+            let want = if matches!(name, "window_update" | "keep_alive" | "keep_alive_ack") {
+                Coloring::Tcp
+            } else {
+                Coloring::BadTcp
+            };
+            assert_eq!(Coloring::of(&rec(bit)), want, "{name}");
+        }
+        // A keep-alive that is also flagged otherwise is not Bad TCP (the rule excludes it).
+        assert_eq!(
+            Coloring::of(&rec(TcpFlags::KEEP_ALIVE | TcpFlags::RETRANSMISSION)),
+            Coloring::Tcp
+        );
+        // First rule: before a reset or damage.
+        let mut r = rec(TcpFlags::DUPLICATE_ACK);
+        r.malformed = Some(crate::decode::Layer::Transport);
+        assert_eq!(Coloring::of(&r), Coloring::BadTcp);
+        assert_eq!(
+            serde_json::to_string(&Coloring::BadTcp).unwrap(),
+            "\"bad-tcp\""
+        );
     }
 
     #[test]

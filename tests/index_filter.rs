@@ -9,7 +9,12 @@
 //!   the same snapshot;
 //! - a filter on every field of the language selects the same frames from the index as from
 //!   decoded records, on every corpus file;
-//! - `view::select` with the empty filter gives the engine's own snapshot, on every file.
+//! - `view::select` with the empty filter gives the engine's own snapshot, on every file;
+//! - the `tcp.analysis.*` flags the index keeps select exactly the frames tshark 4.0's filters
+//!   keep (`tcp.analysis.retransmission`, `tcp.analysis.duplicate_ack`, ... from
+//!   `tests/data/tcp_analysis_tshark.tsv`; `tcp.analysis.flags` and the "Bad TCP" colouring
+//!   rule from `tests/data/tcp_flags_tshark.tsv`, made once by `tests/data/tcp_flags_tshark.sh`),
+//!   on every file, and an index built without the TCP analysis refuses those filters.
 //!
 //! And a tool, natively and in WebAssembly (Node): the speed of `view::select` and
 //! `view::sort` over a synthetic index of 10 million entries (see [`speed`]).
@@ -25,6 +30,7 @@ mod corpus {
     use pcapscope::decode::{Decoder, PacketRecord, Proto, TcpInfo};
     use pcapscope::dissect::dissect;
     use pcapscope::filter::{compile, fields::FieldType, EvalContext, Field, Filter};
+    use pcapscope::health::{tcp::TcpFlags, Health};
     use pcapscope::index::PacketIndex;
     use pcapscope::stats::{Aggregator, Limits};
     use pcapscope::view::{self, protocol_column, Coloring};
@@ -155,7 +161,9 @@ mod corpus {
             .collect()
     }
 
-    /// A file read twice: by the engine with an index, and frame by frame into fresh records.
+    /// A file read twice: by the engine with an index and the health analyses, and frame by
+    /// frame into fresh records (given their `tcp.analysis.*` flags by a [`Health`] of their
+    /// own).
     struct Loaded {
         analysis: pcapscope::Analysis,
         records: Vec<PacketRecord>,
@@ -171,12 +179,14 @@ mod corpus {
             open(),
             Options {
                 index: true,
+                health: true,
                 ..Options::default()
             },
         )
         .ok()?;
         let mut reader = Reader::new(open()).ok()?;
         let mut decoder = Decoder::new();
+        let mut health = Health::new();
         let mut records = Vec::new();
         let mut frames = Vec::new();
         let mut first_ts = None;
@@ -186,7 +196,9 @@ mod corpus {
             if frame.number == 1 {
                 first_ts = frame.timestamp();
             }
-            records.push(decoder.decode(&frame));
+            let mut r = decoder.decode(&frame);
+            r.tcp_analysis = health.push(frame.number, &r).0;
+            records.push(r);
             frames.push((frame.data_offset, frame.link_type, frame.data.to_vec()));
         }
         Some(Loaded {
@@ -288,6 +300,8 @@ mod corpus {
     fn field_filters(f: Field) -> Vec<String> {
         let n = f.name();
         let cmp = match f.ty() {
+            // Labels are only tested for presence.
+            FieldType::Label => return vec![n.to_string(), format!("!{n}"), format!("tcp && {n}")],
             FieldType::Bool => format!("{n} == 1"),
             FieldType::UInt { bits } if bits <= 8 => format!("{n} >= 3"),
             FieldType::UInt { .. } => format!("{n} > 100"),
@@ -429,6 +443,196 @@ mod corpus {
             "protocol column agrees on {:.1}%",
             100.0 * share
         );
+    }
+
+    /// The "Bad TCP" colouring rule of Wireshark, as the tables spell it.
+    const BAD_TCP: &str = "tcp.analysis.flags && !tcp.analysis.window_update && \
+                           !tcp.analysis.keep_alive && !tcp.analysis.keep_alive_ack";
+
+    /// tshark's frames (numbers from 1) per (file, filter), from
+    /// `tests/data/tcp_analysis_tshark.tsv` (its `flag` rows, as `tcp.analysis.FLAG`) and
+    /// `tests/data/tcp_flags_tshark.tsv`.
+    fn tshark_flag_frames() -> std::collections::BTreeMap<(String, String), Vec<u64>> {
+        let mut out = std::collections::BTreeMap::new();
+        let frames = |list: Option<&str>| -> Vec<u64> {
+            list.unwrap_or("")
+                .split(',')
+                .filter(|x| !x.is_empty())
+                .map(|x| x.parse().expect("a frame number"))
+                .collect()
+        };
+        let single = include_str!("data/tcp_analysis_tshark.tsv");
+        for line in single.lines().filter(|l| !l.starts_with('#')) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.get(1) != Some(&"flag") || cols.get(2) == Some(&"reset") {
+                continue;
+            }
+            let (Some(file), Some(flag), Some(count)) = (cols.first(), cols.get(2), cols.get(3))
+            else {
+                panic!("bad row: {line}");
+            };
+            let list = frames(cols.get(4).copied());
+            assert_eq!(list.len().to_string(), *count, "{line}");
+            out.insert((file.to_string(), format!("tcp.analysis.{flag}")), list);
+        }
+        let combined = include_str!("data/tcp_flags_tshark.tsv");
+        for line in combined.lines().filter(|l| !l.starts_with('#')) {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let (Some(file), Some(filter), Some(count)) = (cols.first(), cols.get(1), cols.get(2))
+            else {
+                panic!("bad row: {line}");
+            };
+            let list = frames(cols.get(3).copied());
+            assert_eq!(list.len().to_string(), *count, "{line}");
+            out.insert((file.to_string(), filter.to_string()), list);
+        }
+        out
+    }
+
+    #[test]
+    fn tcp_analysis_filters_over_the_index_match_tshark() {
+        let dir = corpus_dir();
+        if corpus_missing(&dir) {
+            return;
+        }
+        let table = tshark_flag_frames();
+        let mut filters: Vec<String> = TcpFlags::NAMES
+            .iter()
+            .map(|(_, n)| format!("tcp.analysis.{n}"))
+            .collect();
+        filters.push("tcp.analysis.flags".into());
+        filters.push(BAD_TCP.into());
+        // The brief's eight, at least, must be in the tables.
+        for n in [
+            "retransmission",
+            "duplicate_ack",
+            "zero_window",
+            "flags",
+            "out_of_order",
+            "fast_retransmission",
+            "lost_segment",
+            "window_update",
+        ] {
+            assert!(filters.contains(&format!("tcp.analysis.{n}")));
+        }
+        let files = corpus_files(&dir);
+        let mut failures = Vec::new();
+        let (mut checked, mut flagged) = (0usize, 0u64);
+        let mut totals = vec![0u64; filters.len()];
+        for file in &files {
+            let Some(l) = load(&dir.join(file)) else {
+                continue;
+            };
+            let index = l.index();
+            assert!(index.has_tcp_analysis(), "{file}");
+            let all = l.select(&compile("").unwrap());
+            for (k, text) in filters.iter().enumerate() {
+                let Some(want) = table.get(&(file.clone(), text.clone())) else {
+                    failures.push(format!("{file}: '{text}' not in the tshark tables"));
+                    continue;
+                };
+                checked += 1;
+                totals[k] += want.len() as u64;
+                let f = compile(text).unwrap();
+                let sel =
+                    view::try_select(index, &f, l.analysis.engine.decoder(), Limits::default())
+                        .unwrap_or_else(|e| panic!("{file}: '{text}': {e}"));
+                let got: Vec<u64> = sel
+                    .positions
+                    .as_deref()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|&p| u64::from(p) + 1)
+                    .collect();
+                if sel.len() != want.len() as u64 || got != *want {
+                    let extra: Vec<_> = got.iter().filter(|x| !want.contains(x)).collect();
+                    let missing: Vec<_> = want.iter().filter(|x| !got.contains(x)).collect();
+                    failures.push(format!(
+                        "{file}: '{text}': index {}, tshark {} (ours only {extra:?}, \
+                         tshark only {missing:?})",
+                        sel.len(),
+                        want.len()
+                    ));
+                }
+                // The counts among all packets, as the selection gives them.
+                let name = text.strip_prefix("tcp.analysis.").unwrap_or("");
+                if let Some(n) = all.tcp_analysis.get(name) {
+                    if n != want.len() as u64 {
+                        failures.push(format!(
+                            "{file}: count of '{text}' {n}, tshark {}",
+                            want.len()
+                        ));
+                    }
+                }
+                if text == BAD_TCP {
+                    let coloured: Vec<u64> = (0..index.len())
+                        .filter(|&i| Coloring::of(&index.record(i).unwrap()) == Coloring::BadTcp)
+                        .map(|i| i as u64 + 1)
+                        .collect();
+                    if coloured != *want {
+                        failures.push(format!(
+                            "{file}: Bad TCP colouring on {} frames, tshark's rule {}",
+                            coloured.len(),
+                            want.len()
+                        ));
+                    }
+                }
+            }
+            flagged += all.tcp_analysis.flagged;
+        }
+        assert!(checked >= 50 * filters.len(), "only {checked} checks");
+        assert!(flagged > 500, "only {flagged} flagged frames in the corpus");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        let summary: Vec<String> = filters
+            .iter()
+            .zip(&totals)
+            .map(|(f, n)| {
+                let name = if f == BAD_TCP {
+                    "Bad TCP"
+                } else {
+                    f.strip_prefix("tcp.analysis.").unwrap_or(f)
+                };
+                format!("{name}: {n}")
+            })
+            .collect();
+        println!(
+            "{} files: frames as tshark's: {}",
+            files.len(),
+            summary.join(", ")
+        );
+    }
+
+    #[test]
+    fn an_index_without_the_tcp_analysis_refuses_its_filters() {
+        let dir = corpus_dir();
+        if corpus_missing(&dir) {
+            return;
+        }
+        let file = dir.join("cs__tcp_retransmissions.pcapng");
+        let analysis = analyze_with(
+            BufReader::new(File::open(file).unwrap()),
+            Options {
+                index: true,
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let index = analysis.engine.index().unwrap();
+        assert!(!index.has_tcp_analysis());
+        let names = analysis.engine.decoder();
+        let f = compile("tcp && tcp.analysis.retransmission").unwrap();
+        let e = view::try_select(index, &f, names, Limits::default()).unwrap_err();
+        assert_eq!(e.column, 8);
+        assert!(
+            e.to_string()
+                .starts_with("tcp.analysis fields need the TCP analysis"),
+            "{e}"
+        );
+        // Other filters still run.
+        let f = compile("tcp").unwrap();
+        let sel = view::try_select(index, &f, names, Limits::default()).unwrap();
+        assert_eq!(sel.len(), 6);
+        assert_eq!(sel.tcp_analysis.flagged, 0);
     }
 
     #[test]

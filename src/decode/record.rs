@@ -306,6 +306,11 @@ pub struct PacketRecord {
     pub name: NameId,
     /// Where decoding found damage, if anywhere.
     pub malformed: Option<Layer>,
+    /// Wireshark's `tcp.analysis.*` flags of the frame: the bits of
+    /// [`TcpFlags`](crate::health::tcp::TcpFlags), set by the TCP analysis
+    /// ([`Health::push`](crate::health::Health::push)), not by the decoder. 0 when no flag is set,
+    /// and on every frame when the analysis did not run (the decoder alone leaves it 0).
+    pub tcp_analysis: u16,
 }
 
 impl PacketRecord {

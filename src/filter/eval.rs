@@ -409,6 +409,28 @@ fn nums(f: Field, rec: &PacketRecord, ctx: &EvalContext<'_>) -> Occ {
         ),
         Field::DnsCountAnswers => one(&mut o, rec.dns.map(|d| u128::from(d.answers))),
         Field::DnsQryName | Field::TlsSni | Field::HttpHost => {}
+        // Labels: one occurrence when present.
+        Field::TcpAnalysisFlags
+        | Field::TcpAnalysisRetransmission
+        | Field::TcpAnalysisLostSegment
+        | Field::TcpAnalysisAckLostSegment
+        | Field::TcpAnalysisKeepAlive
+        | Field::TcpAnalysisDuplicateAck
+        | Field::TcpAnalysisZeroWindow
+        | Field::TcpAnalysisZeroWindowProbe
+        | Field::TcpAnalysisZeroWindowProbeAck
+        | Field::TcpAnalysisKeepAliveAck
+        | Field::TcpAnalysisOutOfOrder
+        | Field::TcpAnalysisFastRetransmission
+        | Field::TcpAnalysisWindowUpdate
+        | Field::TcpAnalysisWindowFull
+        | Field::TcpAnalysisReusedPorts
+        | Field::TcpAnalysisSpuriousRetransmission => one(
+            &mut o,
+            f.tcp_analysis_mask()
+                .is_some_and(|m| rec.tcp_analysis & m != 0)
+                .then_some(1),
+        ),
     }
     o
 }

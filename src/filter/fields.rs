@@ -1,6 +1,7 @@
 //! The names a filter can use: fields (with their types) and protocols.
 
 use crate::decode::Proto;
+use crate::health::tcp::TcpFlags;
 use std::fmt;
 
 /// The type of a field's values; it decides which literals and operators a comparison takes.
@@ -24,6 +25,9 @@ pub enum FieldType {
     Mac,
     /// Text (quoted, `"example.com"`, or a bare word).
     Str,
+    /// A label (Wireshark's `FT_NONE`, such as `tcp.analysis.retransmission`): present or
+    /// not, never compared.
+    Label,
 }
 
 impl FieldType {
@@ -48,6 +52,7 @@ impl fmt::Display for FieldType {
             FieldType::Ipv6 => f.write_str("an IPv6 address"),
             FieldType::Mac => f.write_str("an Ethernet address"),
             FieldType::Str => f.write_str("text"),
+            FieldType::Label => f.write_str("a label (tested for presence only)"),
         }
     }
 }
@@ -89,6 +94,7 @@ const U8: FieldType = FieldType::UInt { bits: 8 };
 const U16: FieldType = FieldType::UInt { bits: 16 };
 const U32: FieldType = FieldType::UInt { bits: 32 };
 const B: FieldType = FieldType::Bool;
+const L: FieldType = FieldType::Label;
 
 fields! {
     /// Frame number, from 1 (from the [`EvalContext`](super::EvalContext)).
@@ -186,6 +192,79 @@ fields! {
     TlsSni = "tls.handshake.extensions_server_name", FieldType::Str;
     /// Host header of an HTTP request.
     HttpHost = "http.host", FieldType::Str;
+    /// Some `tcp.analysis.*` flag is set (Wireshark's "TCP Analysis Flags" tree, which its
+    /// "Bad TCP" colouring rule tests; it includes `window_update`). The flags come from the
+    /// TCP analysis ([`crate::health::tcp::TcpFlags`]): see
+    /// [`PacketRecord::tcp_analysis`](crate::decode::PacketRecord::tcp_analysis).
+    TcpAnalysisFlags = "tcp.analysis.flags", L;
+    /// A retransmission: plain, fast or spurious (as in Wireshark, where the fast and spurious
+    /// ones also carry this flag).
+    TcpAnalysisRetransmission = "tcp.analysis.retransmission", L;
+    /// The previous segment was not captured.
+    TcpAnalysisLostSegment = "tcp.analysis.lost_segment", L;
+    /// The segment acknowledges data that was not captured.
+    TcpAnalysisAckLostSegment = "tcp.analysis.ack_lost_segment", L;
+    /// A keep-alive.
+    TcpAnalysisKeepAlive = "tcp.analysis.keep_alive", L;
+    /// A duplicate ACK.
+    TcpAnalysisDuplicateAck = "tcp.analysis.duplicate_ack", L;
+    /// A zero window.
+    TcpAnalysisZeroWindow = "tcp.analysis.zero_window", L;
+    /// A zero-window probe.
+    TcpAnalysisZeroWindowProbe = "tcp.analysis.zero_window_probe", L;
+    /// The ACK of a zero-window probe.
+    TcpAnalysisZeroWindowProbeAck = "tcp.analysis.zero_window_probe_ack", L;
+    /// The ACK of a keep-alive.
+    TcpAnalysisKeepAliveAck = "tcp.analysis.keep_alive_ack", L;
+    /// An out-of-order segment.
+    TcpAnalysisOutOfOrder = "tcp.analysis.out_of_order", L;
+    /// A fast retransmission.
+    TcpAnalysisFastRetransmission = "tcp.analysis.fast_retransmission", L;
+    /// A window update.
+    TcpAnalysisWindowUpdate = "tcp.analysis.window_update", L;
+    /// The segment fills the receiver's window.
+    TcpAnalysisWindowFull = "tcp.analysis.window_full", L;
+    /// A SYN reusing the ports of an earlier connection.
+    TcpAnalysisReusedPorts = "tcp.analysis.reused_ports", L;
+    /// A spurious retransmission.
+    TcpAnalysisSpuriousRetransmission = "tcp.analysis.spurious_retransmission", L;
+}
+
+impl Field {
+    /// For a `tcp.analysis.*` field, the [`TcpFlags`] bits of which one set makes the field
+    /// present (all of them for `tcp.analysis.flags`; plain, fast and spurious retransmissions
+    /// for `tcp.analysis.retransmission`); `None` for other fields.
+    pub fn tcp_analysis_mask(self) -> Option<u16> {
+        Some(match self {
+            Field::TcpAnalysisFlags => u16::MAX,
+            Field::TcpAnalysisRetransmission => {
+                TcpFlags::RETRANSMISSION
+                    | TcpFlags::FAST_RETRANSMISSION
+                    | TcpFlags::SPURIOUS_RETRANSMISSION
+            }
+            Field::TcpAnalysisLostSegment => TcpFlags::LOST_SEGMENT,
+            Field::TcpAnalysisAckLostSegment => TcpFlags::ACK_LOST_SEGMENT,
+            Field::TcpAnalysisKeepAlive => TcpFlags::KEEP_ALIVE,
+            Field::TcpAnalysisDuplicateAck => TcpFlags::DUPLICATE_ACK,
+            Field::TcpAnalysisZeroWindow => TcpFlags::ZERO_WINDOW,
+            Field::TcpAnalysisZeroWindowProbe => TcpFlags::ZERO_WINDOW_PROBE,
+            Field::TcpAnalysisZeroWindowProbeAck => TcpFlags::ZERO_WINDOW_PROBE_ACK,
+            Field::TcpAnalysisKeepAliveAck => TcpFlags::KEEP_ALIVE_ACK,
+            Field::TcpAnalysisOutOfOrder => TcpFlags::OUT_OF_ORDER,
+            Field::TcpAnalysisFastRetransmission => TcpFlags::FAST_RETRANSMISSION,
+            Field::TcpAnalysisWindowUpdate => TcpFlags::WINDOW_UPDATE,
+            Field::TcpAnalysisWindowFull => TcpFlags::WINDOW_FULL,
+            Field::TcpAnalysisReusedPorts => TcpFlags::REUSED_PORTS,
+            Field::TcpAnalysisSpuriousRetransmission => TcpFlags::SPURIOUS_RETRANSMISSION,
+            _ => return None,
+        })
+    }
+
+    /// Whether the field is one of the `tcp.analysis.*` flags, which only the TCP analysis
+    /// sets (see [`crate::view::try_select`]).
+    pub fn is_tcp_analysis(self) -> bool {
+        self.tcp_analysis_mask().is_some()
+    }
 }
 
 /// Other spellings Wireshark accepts for a field.
@@ -331,6 +410,45 @@ mod tests {
         for f in Field::ALL {
             assert_eq!(lookup(f.name()), Some(Name::Field(*f)));
         }
+    }
+
+    #[test]
+    fn tcp_analysis_fields_are_the_health_layers_flags() {
+        let labels: Vec<Field> = Field::ALL
+            .iter()
+            .copied()
+            .filter(|f| f.ty() == FieldType::Label)
+            .collect();
+        assert_eq!(labels.len(), TcpFlags::NAMES.len() + 1);
+        assert!(labels.iter().all(|f| f.is_tcp_analysis()));
+        assert_eq!(
+            Field::ALL.iter().filter(|f| f.is_tcp_analysis()).count(),
+            labels.len()
+        );
+        for (_, name) in TcpFlags::NAMES {
+            let full = format!("tcp.analysis.{name}");
+            let Some(Name::Field(f)) = lookup(&full) else {
+                panic!("{full} is not a field");
+            };
+            let mask = f.tcp_analysis_mask().unwrap();
+            // Present exactly when TcpFlags::matches says so, for every single flag.
+            for (bit, _) in TcpFlags::NAMES {
+                assert_eq!(
+                    mask & bit != 0,
+                    TcpFlags(bit).matches(name),
+                    "{full} on {bit:#x}"
+                );
+            }
+        }
+        assert_eq!(
+            Field::TcpAnalysisFlags.tcp_analysis_mask().unwrap() & 0x7fff,
+            0x7fff
+        );
+        assert_eq!(Field::TcpPort.tcp_analysis_mask(), None);
+        assert_eq!(
+            suggest("tcp.analysis.retransmision"),
+            Some("tcp.analysis.retransmission")
+        );
     }
 
     #[test]

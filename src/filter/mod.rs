@@ -21,6 +21,13 @@
 //!   (TLS); `frame` is true for every packet. See [`fields`] for what each name covers.
 //! - A **field** alone tests that the packet has it (`tcp.flags.syn` is true for every TCP
 //!   packet, as in Wireshark); `field & MASK` tests that some bit of the mask is set.
+//! - A **label** is a field with no value, only tested for presence, as in Wireshark: the
+//!   TCP analysis flags `tcp.analysis.retransmission`, `tcp.analysis.duplicate_ack`, ...
+//!   (every name of [`TcpFlags::NAMES`](crate::health::tcp::TcpFlags::NAMES)), and
+//!   `tcp.analysis.flags`, present when any of them is. `tcp.analysis.retransmission` also
+//!   holds for fast and spurious retransmissions. The flags are computed by the TCP analysis,
+//!   not the decoder: over records without it ([`PacketRecord::tcp_analysis`] 0) they are
+//!   absent, and over an index built without it [`crate::view::try_select`] refuses them.
 //! - **Comparisons** `==` `!=` `<` `<=` `>` `>=` (or `eq ne lt le gt ge`), `===` (`all_eq`)
 //!   and `~=` / `!==` (`any_ne`), against a literal or a field of the same type. A field may
 //!   occur several times in a packet (`ip.addr`: source and destination, outer and tunnelled
@@ -162,13 +169,19 @@ impl fmt::Debug for EvalContext<'_> {
 pub struct Filter {
     expr: Option<Expr>,
     node: eval::Node,
+    /// Each field read, with the column of its first appearance in the text.
+    columns: Vec<(Field, usize)>,
 }
 
 /// Compiles filter text; an empty or blank text gives a filter that matches every packet.
 pub fn compile(text: &str) -> Result<Filter, FilterError> {
-    let expr = parser::parse(text)?;
+    let (expr, columns) = parser::parse(text)?;
     let node = expr.as_ref().map_or(eval::Node::Const(true), eval::lower);
-    Ok(Filter { expr, node })
+    Ok(Filter {
+        expr,
+        node,
+        columns,
+    })
 }
 
 impl Filter {
@@ -186,6 +199,15 @@ impl Filter {
     /// Whether this is the empty filter, which matches everything.
     pub fn is_empty(&self) -> bool {
         self.expr.is_none()
+    }
+
+    /// The column (from 1, in characters) where `field` first appears in the filter's text,
+    /// for an error about it found after compiling (see [`crate::view::try_select`]).
+    pub fn field_column(&self, field: Field) -> Option<usize> {
+        self.columns
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|&(_, c)| c)
     }
 
     /// The fields the filter reads (each once, in order of appearance), for a caller that

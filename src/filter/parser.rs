@@ -11,17 +11,22 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// parsing, printing and evaluation stay well within the stack.
 pub const MAX_NESTING: usize = 100;
 
-/// Parses a filter; `None` for an empty (or blank) filter, which matches every packet.
-pub(crate) fn parse(text: &str) -> Result<Option<Expr>, FilterError> {
+/// A parsed filter: the tree (`None` for an empty or blank filter, which matches every
+/// packet), and the column where each field it reads first appears.
+pub(crate) type Parsed = (Option<Expr>, Vec<(Field, usize)>);
+
+/// Parses a filter.
+pub(crate) fn parse(text: &str) -> Result<Parsed, FilterError> {
     let toks = lex(text)?;
     if toks.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     let mut p = Parser {
         toks,
         pos: 0,
         end_col: text.chars().count() + 1,
         depth: 0,
+        columns: Vec::new(),
     };
     let e = p.or()?;
     if let Some(t) = p.peek() {
@@ -34,7 +39,7 @@ pub(crate) fn parse(text: &str) -> Result<Option<Expr>, FilterError> {
         };
         return Err(FilterError::new(t.col, msg));
     }
-    Ok(Some(e))
+    Ok((Some(e), p.columns))
 }
 
 /// Words with a meaning of their own, which cannot be names or unquoted values.
@@ -62,6 +67,8 @@ struct Parser<'a> {
     /// Column just past the last character, where "expected ... after" errors point.
     end_col: usize,
     depth: usize,
+    /// Each field read, with the column where it first appears.
+    columns: Vec<(Field, usize)>,
 }
 
 impl<'a> Parser<'a> {
@@ -106,6 +113,12 @@ impl<'a> Parser<'a> {
                 t.col,
                 format!("expected {what}{prev}, found {}", t.tok.describe()),
             ),
+        }
+    }
+
+    fn saw(&mut self, field: Field, col: usize) {
+        if !self.columns.iter().any(|(f, _)| *f == field) {
+            self.columns.push((field, col));
         }
     }
 
@@ -188,6 +201,10 @@ impl<'a> Parser<'a> {
             Some(Name::Proto(p)) => return self.protocol(p, w, col),
             None => return Err(unknown_name(w, col, self.peek_tok())),
         };
+        self.saw(field, col);
+        if field.ty() == FieldType::Label {
+            return self.label(field, w, col);
+        }
         let lhs = FieldRef {
             field,
             mask: self.mask(field)?,
@@ -197,11 +214,7 @@ impl<'a> Parser<'a> {
             let rhs = self.operand(lhs, op)?;
             return Ok(Expr::Compare { lhs, op, rhs });
         }
-        let not_in = self.peek_word() == Some("not")
-            && matches!(
-                self.toks.get(self.pos + 1).map(|t| &t.tok),
-                Some(Tok::Word("in"))
-            );
+        let not_in = self.not_in();
         match self.peek_word() {
             Some("in") => {
                 self.bump();
@@ -221,6 +234,37 @@ impl<'a> Parser<'a> {
             }
             _ => Ok(Expr::Exists(lhs)),
         }
+    }
+
+    /// Whether the next tokens are `not in`.
+    fn not_in(&self) -> bool {
+        self.peek_word() == Some("not")
+            && matches!(
+                self.toks.get(self.pos + 1).map(|t| &t.tok),
+                Some(Tok::Word("in"))
+            )
+    }
+
+    /// The label `field`, named `w` at `col`: a test of presence, and nothing else (as in
+    /// Wireshark, where comparing one is an error).
+    fn label(&self, field: Field, w: &str, col: usize) -> Result<Expr, FilterError> {
+        let used = self.operator().is_some()
+            || matches!(self.peek_tok(), Some(Tok::Amp | Tok::Tilde))
+            || matches!(
+                self.peek_word(),
+                Some("in" | "bitwise_and" | "contains" | "matches")
+            )
+            || self.not_in();
+        if used {
+            return Err(FilterError::new(
+                col,
+                format!(
+                    "'{w}' is a label: it can only be tested for presence ('{w}', \
+                     '!{w}'), not compared or searched"
+                ),
+            ));
+        }
+        Ok(Expr::Exists(field.into()))
     }
 
     /// The protocol `p`, named `w` at `col`: a test of presence, and nothing else.
@@ -373,6 +417,7 @@ impl<'a> Parser<'a> {
                             ),
                         ));
                     }
+                    self.saw(other, t.col);
                     return Ok(Operand::Field(other));
                 }
                 Some(Name::Proto(_)) => {
@@ -589,6 +634,13 @@ fn literal(lhs: FieldRef, t: &Token<'_>) -> Result<Value, FilterError> {
             }
         },
         FieldType::Str => Value::Str(w.as_bytes().into()),
+        // Refused before any value is read.
+        FieldType::Label => {
+            return Err(err(format!(
+                "{} is a label: it takes no value",
+                field.name()
+            )))
+        }
     })
 }
 

@@ -856,6 +856,105 @@ fn fields_lists_what_is_read() {
 }
 
 #[test]
+fn tcp_analysis_labels_parse_as_presence_tests() {
+    use crate::health::tcp::TcpFlags;
+    for (_, name) in TcpFlags::NAMES {
+        let text = format!("tcp.analysis.{name}");
+        let Expr::Exists(r) = parse(&text) else {
+            panic!("{text}");
+        };
+        assert_eq!((r.field.name(), r.mask), (text.as_str(), None));
+        assert_eq!(r.field.ty(), FieldType::Label);
+        assert_eq!(canon(&format!("not {text}")), format!("!{text}"));
+    }
+    assert_eq!(
+        parse("tcp.analysis.flags && !tcp.analysis.window_update"),
+        Expr::And(vec![
+            Expr::Exists(Field::TcpAnalysisFlags.into()),
+            Expr::Not(Box::new(Expr::Exists(
+                Field::TcpAnalysisWindowUpdate.into()
+            ))),
+        ])
+    );
+    // As in Wireshark, a label is never compared.
+    let refused = |s: &str, col: usize| {
+        let (c, m) = err(s);
+        assert_eq!(c, col, "{s}: {m}");
+        assert!(m.contains("is a label"), "{s}: {m}");
+    };
+    refused("tcp.analysis.flags == 1", 1);
+    refused("tcp && tcp.analysis.retransmission != 0", 8);
+    refused("tcp.analysis.flags & 1", 1);
+    refused("tcp.analysis.flags in {1}", 1);
+    refused("tcp.analysis.flags not in {1}", 1);
+    refused("tcp.analysis.flags contains \"a\"", 1);
+    refused("tcp.analysis.flags matches \"a\"", 1);
+    refused("tcp.analysis.flags ~ \"a\"", 1);
+    let (c, m) = err("tcp.port == tcp.analysis.flags");
+    assert_eq!(c, 13, "{m}");
+    assert!(m.starts_with("cannot compare"), "{m}");
+    // The field's column, for errors found after compiling.
+    let f = compile("tcp.port == 80 || (udp && tcp.analysis.duplicate_ack)").unwrap();
+    assert_eq!(f.field_column(Field::TcpAnalysisDuplicateAck), Some(27));
+    assert_eq!(f.field_column(Field::TcpPort), Some(1));
+    assert_eq!(f.field_column(Field::IpSrc), None);
+    let f = compile("ip.src == ip.dst").unwrap();
+    assert_eq!(f.field_column(Field::IpDst), Some(11));
+}
+
+#[test]
+fn tcp_analysis_labels_match_the_records_flags() {
+    use crate::health::tcp::TcpFlags;
+    let with = |bits: u16| PacketRecord {
+        tcp_analysis: bits,
+        ..tcp_rec()
+    };
+    let ctx_check = |f: &str, bits: u16| check(f, &with(bits), 1);
+    // Without flags (and on records the analysis did not see) every label is absent.
+    for f in ["tcp.analysis.flags", "tcp.analysis.retransmission"] {
+        assert!(!ctx_check(f, 0), "{f}");
+        assert!(ctx_check(&format!("!{f}"), 0), "{f}");
+    }
+    expect("tcp.analysis.flags", [false; 4]);
+    for (bit, name) in TcpFlags::NAMES {
+        assert!(ctx_check(&format!("tcp.analysis.{name}"), bit), "{name}");
+        assert!(ctx_check("tcp.analysis.flags", bit), "flags on {name}");
+        for (other, other_name) in TcpFlags::NAMES {
+            let want = TcpFlags(other).matches(name);
+            assert_eq!(
+                ctx_check(&format!("tcp.analysis.{name}"), other),
+                want,
+                "{name} on {other_name}"
+            );
+        }
+    }
+    assert!(ctx_check(
+        "tcp.analysis.retransmission && tcp.analysis.fast_retransmission",
+        TcpFlags::FAST_RETRANSMISSION
+    ));
+    assert!(ctx_check(
+        "tcp.analysis.retransmission",
+        TcpFlags::SPURIOUS_RETRANSMISSION
+    ));
+    assert!(!ctx_check(
+        "tcp.analysis.fast_retransmission",
+        TcpFlags::RETRANSMISSION
+    ));
+    // Wireshark's "Bad TCP" colouring rule.
+    let bad = "tcp.analysis.flags && !tcp.analysis.window_update && !tcp.analysis.keep_alive \
+               && !tcp.analysis.keep_alive_ack";
+    assert!(ctx_check(bad, TcpFlags::DUPLICATE_ACK));
+    assert!(!ctx_check(bad, TcpFlags::WINDOW_UPDATE));
+    assert!(!ctx_check(
+        bad,
+        TcpFlags::KEEP_ALIVE | TcpFlags::RETRANSMISSION
+    ));
+    assert!(!ctx_check(bad, 0));
+    let f = compile("tcp.port == 80 && tcp.analysis.zero_window").unwrap();
+    assert_eq!(f.fields(), [Field::TcpPort, Field::TcpAnalysisZeroWindow]);
+}
+
+#[test]
 fn decoder_is_a_name_table() {
     let d = crate::decode::Decoder::new();
     let ctx = EvalContext {
@@ -883,6 +982,7 @@ mod props {
             Just("eth.src".to_string()),
             Just("frame.time_relative".to_string()),
             Just("tcp.flags".to_string()),
+            Just("tcp.analysis.flags".to_string()),
             Just("tcp".to_string()),
             Just("not".to_string()),
             Just("in".to_string()),
@@ -982,6 +1082,8 @@ mod props {
             FieldType::Str => proptest::collection::vec(any::<u8>(), 0..12)
                 .prop_map(|v| Value::Str(v.into()))
                 .boxed(),
+            // Never compared: `leaf` takes no label for a comparison or a set.
+            FieldType::Label => Just(Value::Bool(true)).boxed(),
         }
     }
 
@@ -999,11 +1101,13 @@ mod props {
     }
 
     fn leaf() -> impl Strategy<Value = Expr> {
-        let any_field = field_of(|_| true);
+        let label = field_of(|t| t == FieldType::Label);
+        let any_field = field_of(|t| t != FieldType::Label);
         prop_oneof![
             proptest::sample::select(Proto::ALL.to_vec()).prop_map(proto),
             Just(Expr::Proto(ProtoName::Frame)),
             any_field.clone().prop_map(|f| Expr::Exists(f.into())),
+            label.prop_map(|f| Expr::Exists(f.into())),
             (
                 field_of(|t| matches!(t, FieldType::UInt { .. })),
                 any::<u64>()

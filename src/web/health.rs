@@ -56,20 +56,44 @@ fn threshold_label(name: &str) -> (String, &'static str) {
     let (label, help) = match name {
         "max_findings_per_kind" => ("Findings per kind", "at most this many rows of each kind"),
         "max_hosts" => ("Hosts per finding", "hosts named in one finding"),
-        "spike_window" => ("Spike baseline (buckets)", "buckets the rolling baseline looks back"),
-        "spike_min_history" => ("Spike history (buckets)", "buckets needed before spikes count"),
+        "spike_window" => (
+            "Spike baseline (buckets)",
+            "buckets the rolling baseline looks back",
+        ),
+        "spike_min_history" => (
+            "Spike history (buckets)",
+            "buckets needed before spikes count",
+        ),
         "spike_z" => ("Spike z-score", "robust z-score a bucket must exceed"),
-        "spike_min_ratio" => ("Spike ratio", "times the baseline median a bucket must exceed"),
+        "spike_min_ratio" => (
+            "Spike ratio",
+            "times the baseline median a bucket must exceed",
+        ),
         "spike_min_packets" => ("Spike packets", "packets a spike bucket needs at least"),
         "beacon_min_intervals" => ("Beacon intervals", "regular intervals a beacon needs"),
         "beacon_min_period_s" => ("Beacon period (s)", "shortest period reported"),
         "beacon_max_jitter_ratio" => ("Beacon jitter", "largest jitter, as a share of the period"),
-        "beacon_tolerance" => ("Beacon tolerance", "how far an interval may stray to be regular"),
-        "beacon_min_regular_share" => ("Beacon regularity", "share of intervals that must be regular"),
-        "port_min_packets" => ("Port packets", "packets a conversation needs to count for a port"),
-        "dns_bucket_min_failures" => ("DNS burst failures", "failed responses a burst bucket needs"),
+        "beacon_tolerance" => (
+            "Beacon tolerance",
+            "how far an interval may stray to be regular",
+        ),
+        "beacon_min_regular_share" => (
+            "Beacon regularity",
+            "share of intervals that must be regular",
+        ),
+        "port_min_packets" => (
+            "Port packets",
+            "packets a conversation needs to count for a port",
+        ),
+        "dns_bucket_min_failures" => (
+            "DNS burst failures",
+            "failed responses a burst bucket needs",
+        ),
         "dns_min_failure_ratio" => ("DNS failure share", "share of responses that must fail"),
-        "dns_min_failures" => ("DNS failures", "failures that make a finding without a burst"),
+        "dns_min_failures" => (
+            "DNS failures",
+            "failures that make a finding without a burst",
+        ),
         _ => ("", ""),
     };
     if label.is_empty() {
@@ -125,7 +149,10 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
     let d = &r.dns;
     let share = |n: u64| {
         if t.tcp_frames > 0 {
-            format!("{:.2}% of TCP frames", n as f64 * 100.0 / t.tcp_frames as f64)
+            format!(
+                "{:.2}% of TCP frames",
+                n as f64 * 100.0 / t.tcp_frames as f64
+            )
         } else {
             "no TCP frames".to_string()
         }
@@ -152,7 +179,9 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
             value: rtt.median.map_or("–".into(), micros),
             number: rtt.median,
             detail: match (rtt.p95, rtt.samples) {
-                (Some(p95), n) => format!("median · p95 {} · {} handshakes", micros(p95), thousands(n)),
+                (Some(p95), n) => {
+                    format!("median · p95 {} · {} handshakes", micros(p95), thousands(n))
+                }
                 _ => "no completed handshake".into(),
             },
             filter: None,
@@ -225,7 +254,9 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
             number: dns_time.map(|p| p.median),
             detail: dns_time
                 .map(|p| p.p95)
-                .map_or("no answered query".into(), |p| format!("median · p95 {}", micros(p))),
+                .map_or("no answered query".into(), |p| {
+                    format!("median · p95 {}", micros(p))
+                }),
             filter: None,
         },
     ]
@@ -239,7 +270,7 @@ impl App {
         }
         self.post_to_worker(&ToWorker::Health {
             view,
-            thresholds: self.health.thresholds,
+            thresholds: Box::new(self.health.thresholds),
         });
     }
 
@@ -343,7 +374,10 @@ impl App {
 
     /// A threshold input changed: read them all and ask for a new report.
     pub(super) fn thresholds_changed(&mut self) {
-        let Ok(list) = self.doc.query_selector_all("#thresholds-form [data-threshold]") else {
+        let Ok(list) = self
+            .doc
+            .query_selector_all("#thresholds-form [data-threshold]")
+        else {
             return;
         };
         let mut map = serde_json::Map::new();
@@ -409,9 +443,12 @@ fn figure_card(doc: &Document, f: &Figure) -> Option<Element> {
         let _ = card.set_attribute("data-filter", filter);
         let _ = card.set_attribute("title", &format!("Show packets: {filter}"));
     }
-    add(&card, element(doc, "div", Some("label"), Some(f.label)))?;
-    add(&card, element(doc, "div", Some("value"), Some(&f.value)))?;
-    add(&card, element(doc, "div", Some("detail"), Some(&f.detail)))?;
+    add(&card, element(doc, "div", Some("h-label"), Some(f.label)))?;
+    add(&card, element(doc, "div", Some("h-value"), Some(&f.value)))?;
+    add(
+        &card,
+        element(doc, "div", Some("h-detail"), Some(&f.detail)),
+    )?;
     Some(card)
 }
 
@@ -431,8 +468,16 @@ fn finding_row(doc: &Document, f: &Finding, reference_ns: Option<i64>) -> Option
         ),
     )?;
     tr.append_child(&sev).ok()?;
-    add(&tr, element(doc, "td", Some("kind"), Some(kind_label(f.kind))))?;
-    let mut hosts: Vec<String> = f.hosts.iter().take(ROW_HOSTS).map(|h| h.to_string()).collect();
+    add(
+        &tr,
+        element(doc, "td", Some("kind"), Some(kind_label(f.kind))),
+    )?;
+    let mut hosts: Vec<String> = f
+        .hosts
+        .iter()
+        .take(ROW_HOSTS)
+        .map(|h| h.to_string())
+        .collect();
     if f.hosts.len() > ROW_HOSTS {
         hosts.push(format!("+{} more", f.hosts.len() - ROW_HOSTS));
     }
@@ -440,19 +485,27 @@ fn finding_row(doc: &Document, f: &Finding, reference_ns: Option<i64>) -> Option
     let all: Vec<String> = f.hosts.iter().map(|h| h.to_string()).collect();
     let _ = hosts_td.set_attribute("title", &all.join("\n"));
     tr.append_child(&hosts_td).ok()?;
-    add(&tr, element(doc, "td", Some("num"), Some(&thousands(f.count))))?;
+    add(
+        &tr,
+        element(doc, "td", Some("num"), Some(&thousands(f.count))),
+    )?;
     let when = match (f.first_ns, f.last_ns, reference_ns) {
         (Some(a), Some(z), Some(r)) => format!(
-            " ({} – {})",
+            " (at {} – {} s)",
             format::seconds_fixed(a - r),
             format::seconds_fixed(z - r)
         ),
         _ => String::new(),
     };
-    add(&tr, element(doc,
-        "td",
-        Some("what"),
-        Some(&format!("{}{when}", f.summary)),))?;
+    add(
+        &tr,
+        element(
+            doc,
+            "td",
+            Some("what"),
+            Some(&format!("{}{when}", f.summary)),
+        ),
+    )?;
     let action = element(doc, "td", None, None)?;
     if !f.filter.is_empty() {
         let b = element(doc, "button", Some("ghost small"), Some("Show packets"))?;
@@ -463,6 +516,9 @@ fn finding_row(doc: &Document, f: &Finding, reference_ns: Option<i64>) -> Option
         action.append_child(&b).ok()?;
     }
     tr.append_child(&action).ok()?;
-    let _ = tr.clone().dyn_into::<HtmlElement>().map(|h| h.set_title(&f.filter));
+    let _ = tr
+        .clone()
+        .dyn_into::<HtmlElement>()
+        .map(|h| h.set_title(&f.filter));
     Some(tr)
 }

@@ -74,7 +74,7 @@ pub enum ToWorker {
         /// The view the report is of.
         view: u32,
         /// Detector thresholds (missing or nonsensical values fall back to the defaults).
-        thresholds: Thresholds,
+        thresholds: Box<Thresholds>,
     },
 }
 

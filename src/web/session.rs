@@ -37,6 +37,9 @@ struct View {
     len: u64,
     /// The entries a filter kept, one bit per entry (`None`: no filter, every entry).
     kept: Option<Vec<u64>>,
+    /// Their `tcp.analysis.*` flags, counted, and how many have TCP (when `kept` is set).
+    tcp_counts: view::TcpAnalysisCounts,
+    tcp_frames: u64,
 }
 
 impl View {
@@ -70,6 +73,8 @@ impl Session {
                 order: None,
                 len,
                 kept: None,
+                tcp_counts: view::TcpAnalysisCounts::default(),
+                tcp_frames: 0,
             },
             health: None,
         }
@@ -129,9 +134,41 @@ impl Session {
     }
 
     /// `report` with its per-packet figures cut to the view's packets.
-    fn restrict(&self, report: HealthReport) -> HealthReport {
-        let _ = |pos: usize| self.view.keeps(pos);
+    fn restrict(&self, mut report: HealthReport) -> HealthReport {
+        let c = &self.view.tcp_counts;
+        let n = |name: &str| c.get(name).unwrap_or(0);
+        let t = &mut report.tcp_analysis;
+        t.tcp_frames = self.view.tcp_frames;
+        t.retransmissions = n("retransmission");
+        t.fast_retransmissions = n("fast_retransmission");
+        t.spurious_retransmissions = n("spurious_retransmission");
+        t.out_of_order = n("out_of_order");
+        t.lost_segments = n("lost_segment");
+        t.ack_lost_segments = n("ack_lost_segment");
+        t.duplicate_acks = n("duplicate_ack");
+        t.zero_windows = n("zero_window");
+        t.zero_window_probes = n("zero_window_probe");
+        t.zero_window_probe_acks = n("zero_window_probe_ack");
+        t.keep_alives = n("keep_alive");
+        t.keep_alive_acks = n("keep_alive_ack");
+        t.window_updates = n("window_update");
+        t.window_full = n("window_full");
+        t.reused_ports = n("reused_ports");
+        t.resets = self.kept_resets();
         report
+    }
+
+    /// Frames with RST among the view's packets.
+    fn kept_resets(&self) -> u64 {
+        let Some(index) = self.loaded.engine.index() else {
+            return 0;
+        };
+        let rst = crate::decode::TcpInfo::RST;
+        (0..index.len())
+            .filter(|&p| self.view.keeps(p))
+            .filter_map(|p| index.record(p))
+            .filter(|r| r.tcp.is_some_and(|t| t.flags & rst != 0))
+            .count() as u64
     }
 
     fn set_view(&mut self, id: u32, text: String, sort: SortKey, descending: bool) -> FromWorker {
@@ -153,21 +190,36 @@ impl Session {
         };
         // Every packet: the aggregates of the pass itself, no need to redo them.
         let mut kept = None;
+        let mut tcp_counts = view::TcpAnalysisCounts::default();
         let (mut order, snapshot, matched) = if compiled.is_empty() {
             let snap = self.loaded.engine.snapshot(Some(SNAPSHOT_TOP));
             let n = snap.summary.packets;
             (None, snap, n)
         } else {
-            let sel = view::select(
+            let sel = match view::try_select(
                 index,
                 &compiled,
                 self.loaded.engine.decoder(),
                 crate::stats::Limits::default(),
-            );
+            ) {
+                Ok(sel) => sel,
+                Err(e) => {
+                    return FromWorker::ViewRejected {
+                        id,
+                        message: e.to_string(),
+                    }
+                }
+            };
             let n = sel.stats.packets();
+            tcp_counts = sel.tcp_analysis;
             kept = sel.positions.as_ref().map(|p| bitset(index.len(), p));
             (sel.positions, sel.stats.snapshot(Some(SNAPSHOT_TOP)), n)
         };
+        let tcp_frames = snapshot
+            .protocols
+            .iter()
+            .find(|p| p.proto == "tcp")
+            .map_or(0, |p| p.packets);
         if sort != SortKey::Number || descending {
             let o = order.get_or_insert_with(|| (0..index.len() as u32).collect());
             view::sort(index, o, sort, descending);
@@ -179,6 +231,8 @@ impl Session {
                 .map_or(index.len() as u64, |o| o.len() as u64),
             order,
             kept,
+            tcp_counts,
+            tcp_frames,
         };
         FromWorker::View {
             id,
