@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { root, serveDist, pcapscopeJson } from './support.mjs';
+import { root, serveDist, newPage as newPageOf, openFile, viewReady, nativeFiltered } from './support.mjs';
 
 const corpus = path.resolve(root, '../shared/corpus');
 const artifacts = path.join(root, 'target', 'e2e-artifacts');
@@ -35,32 +35,7 @@ after(async () => {
   server?.close();
 });
 
-async function newPage(hash = '') {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(origin + '/' + hash);
-  await page.waitForFunction(() => window.wasmBindings !== undefined);
-  return { page, errors };
-}
-
-/// Opens a file and waits for the analysis and the first view of the table.
-async function openFile(page, file) {
-  await page.setInputFiles('input[type=file][data-testid=file-input]', file);
-  await page.waitForFunction(() => document.querySelector('[data-testid=status]').dataset.state === 'done', null, { timeout: 60_000 });
-  await viewReady(page);
-}
-
-async function viewReady(page) {
-  await page.waitForFunction(() => document.querySelector('[data-testid=view-count]').dataset.state === 'ready', null, { timeout: 30_000 });
-  await page.waitForSelector('[data-testid=packet-table] [data-row]');
-}
-
-/// What `pcapscope stats --json -Y FILTER` counts (the native engine, same filter).
-function nativeFiltered(file, filter) {
-  return pcapscopeJson(['stats', '--json', '-Y', filter, file]);
-}
+const newPage = (hash = '') => newPageOf(context, origin, hash);
 
 async function metric(page, name) {
   return page.$eval(`[data-metric=${name}]`, (el) => el.dataset.value);

@@ -50,3 +50,33 @@ export function pcapscopeJson(args, { allowDamaged = false } = {}) {
   }
   return JSON.parse(out);
 }
+
+/// A new page of `context` at `origin` (+ `hash`), with the Wasm app loaded; `errors` collects
+/// uncaught exceptions and console errors.
+export async function newPage(context, origin, hash = '') {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(origin + '/' + hash);
+  await page.waitForFunction(() => window.wasmBindings !== undefined);
+  return { page, errors };
+}
+
+/// Waits until the view asked for last is shown, with rows in the table.
+export async function viewReady(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=view-count]').dataset.state === 'ready', null, { timeout: 30_000 });
+  await page.waitForSelector('[data-testid=packet-table] [data-row]');
+}
+
+/// Opens a file and waits for the analysis and the first view of the table.
+export async function openFile(page, file) {
+  await page.setInputFiles('input[type=file][data-testid=file-input]', file);
+  await page.waitForFunction(() => document.querySelector('[data-testid=status]').dataset.state === 'done', null, { timeout: 60_000 });
+  await viewReady(page);
+}
+
+/// What `pcapscope stats --json -Y FILTER` counts (the native engine, same filter).
+export function nativeFiltered(file, filter) {
+  return pcapscopeJson(['stats', '--json', '-Y', filter, file]);
+}
