@@ -15,7 +15,8 @@ use crate::index::SortKey;
 use crate::render::{self, Chart, ChartLayout, ChartOptions, Theme};
 use crate::report::epoch_seconds;
 use crate::stats::Snapshot;
-use plotters::prelude::IntoDrawingArea;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, IntoDrawingArea};
 use plotters_canvas::CanvasBackend;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -118,7 +119,8 @@ struct App {
     next_worker_id: u32,
     info: Option<FileInfo>,
     snapshot: Option<Snapshot>,
-    layouts: Vec<(Chart, ChartLayout)>,
+    /// Every chart's last layout, by its `data-chart` name.
+    layouts: Vec<(&'static str, ChartLayout)>,
     dark: Option<bool>,
     last_draw: f64,
     /// A file was opened and its first data has not been drawn yet (for the performance mark).
@@ -633,17 +635,37 @@ impl App {
 
     /// Draws one chart from the latest snapshot.
     fn draw_chart(&mut self, chart: Chart) {
-        let Ok(Some(el)) = self
-            .doc
-            .query_selector(&format!("canvas[data-chart={}]", chart.name()))
-        else {
-            return;
-        };
-        let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
-            return;
-        };
         let empty = Snapshot::default();
         let snap = self.snapshot.as_ref().unwrap_or(&empty);
+        let layout = self.paint(chart.name(), |area, opts| {
+            render::draw(chart, area, snap, opts)
+                .map(|l| (l, render::text_alternative(chart, snap)))
+                .map_err(|e| e.to_string())
+        });
+        if let Some(l) = layout {
+            self.set_layout(chart.name(), l);
+        }
+    }
+
+    /// Draws on `canvas[data-chart=NAME]` with `draw`, at the device pixel ratio: sizes the
+    /// canvas to its CSS box, sets its text alternative and counts the drawing in
+    /// `data-drawn`. Returns the chart's layout (`None` when there is no such canvas or the
+    /// drawing failed, which is logged).
+    pub(super) fn paint(
+        &self,
+        name: &str,
+        draw: impl FnOnce(
+            &DrawingArea<CanvasBackend, Shift>,
+            &ChartOptions,
+        ) -> Result<(ChartLayout, String), String>,
+    ) -> Option<ChartLayout> {
+        let canvas = self
+            .doc
+            .query_selector(&format!("canvas[data-chart={name}]"))
+            .ok()
+            .flatten()?
+            .dyn_into::<HtmlCanvasElement>()
+            .ok()?;
         let dpr = self.window.device_pixel_ratio().max(1.0);
         let opts = self.chart_options(dpr);
         let w = (f64::from(canvas.client_width()) * dpr).round().max(1.0) as u32;
@@ -652,26 +674,36 @@ impl App {
             canvas.set_width(w);
             canvas.set_height(h);
         }
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
-            return;
-        };
-        let area = backend.into_drawing_area();
-        match render::draw(chart, &area, snap, &opts) {
-            Ok(layout) => {
+        let area = CanvasBackend::with_canvas_object(canvas.clone())?.into_drawing_area();
+        match draw(&area, &opts) {
+            Ok((layout, text)) => {
                 let _ = area.present();
-                let _ = canvas.set_attribute("aria-label", &render::text_alternative(chart, snap));
-                self.layouts.retain(|(c, _)| *c != chart);
-                self.layouts.push((chart, layout));
+                let _ = canvas.set_attribute("aria-label", &text);
                 let n = canvas
                     .get_attribute("data-drawn")
                     .and_then(|v| v.parse::<u64>().ok())
                     .unwrap_or(0);
                 let _ = canvas.set_attribute("data-drawn", &(n + 1).to_string());
+                Some(layout)
             }
-            Err(e) => web_sys::console::error_1(
-                &format!("pcapscope: drawing {} failed: {e}", chart.name()).into(),
-            ),
+            Err(e) => {
+                web_sys::console::error_1(&format!("pcapscope: drawing {name} failed: {e}").into());
+                None
+            }
         }
+    }
+
+    /// The layout chart `name` was last drawn with.
+    pub(super) fn layout(&self, name: &str) -> Option<&ChartLayout> {
+        self.layouts
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, l)| l)
+    }
+
+    pub(super) fn set_layout(&mut self, name: &'static str, layout: ChartLayout) {
+        self.layouts.retain(|(n, _)| *n != name);
+        self.layouts.push((name, layout));
     }
 
     fn hover(&self, canvas: &HtmlCanvasElement, ev: &MouseEvent) {
@@ -688,11 +720,7 @@ impl App {
             f64::from(ev.offset_x()) * dpr,
             f64::from(ev.offset_y()) * dpr,
         );
-        let hit = self
-            .layouts
-            .iter()
-            .find(|(c, _)| c.name() == name)
-            .and_then(|(_, l)| l.hit(x, y));
+        let hit = self.layout(&name).and_then(|l| l.hit(x, y));
         match hit {
             Some(region) => {
                 set_text(&tip, &region.label);

@@ -941,13 +941,7 @@ impl App {
     /// A click on a chart: a bar adds its term to the filter; a timeline column sets the time
     /// window to its bucket.
     pub(super) fn chart_click(&mut self, chart: Chart, x: f64, y: f64) {
-        let Some(region) = self
-            .layouts
-            .iter()
-            .find(|(c, _)| *c == chart)
-            .and_then(|(_, l)| l.hit(x, y))
-            .cloned()
-        else {
+        let Some(region) = self.layout(chart.name()).and_then(|l| l.hit(x, y)).cloned() else {
             return;
         };
         let base = self.editable_filter();
@@ -971,10 +965,8 @@ impl App {
     /// A drag across the timeline from `x0` to `x1` (backend px): the time window between.
     pub(super) fn brush(&mut self, x0: f64, x1: f64) {
         let Some(axis) = self
-            .layouts
-            .iter()
-            .find(|(c, _)| *c == Chart::Timeline)
-            .and_then(|(_, l)| l.time_axis)
+            .layout(Chart::Timeline.name())
+            .and_then(|l| l.time_axis)
         else {
             return;
         };
