@@ -110,7 +110,8 @@ pub fn stats_json(a: &Analysis) -> Value {
         "error": error,
     });
     // The health analyses, when the engine ran them (CONTRACTS.md: tcp_analysis, dns,
-    // findings).
+    // findings). The chart series (`HealthReport::series`, up to a few MiB of per-frame
+    // events) are for the page's charts and are left out.
     if let (Some(h), Some(obj)) = (
         a.engine
             .health(&a.snapshot, &crate::health::detect::Thresholds::default()),
@@ -130,8 +131,37 @@ pub fn stats_json(a: &Analysis) -> Value {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_objects_without_the_chart_series() {
+        let bytes = include_bytes!("../fixtures/ssh-brute-force-ethernet.pcap");
+        let a = crate::analyze::analyze_with(
+            &bytes[..],
+            crate::analyze::Options {
+                health: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let doc = stats_json(&a);
+        let obj = doc.as_object().unwrap();
+        for key in ["tcp_analysis", "dns", "findings"] {
+            assert!(obj.contains_key(key), "{key}");
+        }
+        assert!(!obj.contains_key("series"));
+        assert!(!doc.to_string().contains("\"rtt_us\""));
+        let kinds: Vec<&str> = obj["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"brute-force"), "{kinds:?}");
+        assert_eq!(obj["tcp_analysis"]["connections"]["completed"], 30);
+    }
 
     #[test]
     fn epoch_seconds_is_exact() {

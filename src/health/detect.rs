@@ -13,6 +13,10 @@
 //! | `cleartext-protocol` | [`cleartext_protocols`] | the same conversations |
 //! | `dns-failures` | [`dns_failures`] | failed DNS responses per time bucket ([`crate::health::dns::DnsTracker::failure_series`]) |
 //!
+//! Beside them, [`crate::health::scan`] finds `port-scan`, `host-scan` and
+//! `failed-connections`, and [`crate::health::connections`] finds `brute-force`,
+//! `retransmissions` and `rtt-outlier` (their thresholds are fields of [`Thresholds`] too).
+//!
 //! Every threshold is a field of [`Thresholds`] (serde, with defaults that are named
 //! constants explaining their value), so that the page can adjust them. No detector panics or
 //! yields a NaN or an infinity, whatever its input (a property test checks this), and every
@@ -42,6 +46,7 @@
 use crate::decode::{PacketRecord, TcpInfo};
 use crate::hashing::{flow_map, FlowMap};
 use crate::health::dns::{ClientFailures, DnsFailureSeries};
+use crate::health::{connections, scan};
 use crate::stats::{addr_cmp, service_port, Flow, TimelineView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -211,7 +216,8 @@ pub const DNS_MIN_FAILURE_RATIO: f64 = 0.5;
 /// steadily failing resolver).
 pub const DNS_MIN_FAILURES: u64 = 20;
 
-/// Every detector's thresholds; the defaults are the named constants of this module.
+/// Every detector's thresholds; the defaults are the named constants of this module and of
+/// [`scan`] and [`connections`].
 /// Deserializing fills missing fields with defaults, and detectors replace values that make
 /// no sense (negative, NaN) by defaults too.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -249,6 +255,38 @@ pub struct Thresholds {
     pub dns_min_failure_ratio: f64,
     /// [`DNS_MIN_FAILURES`].
     pub dns_min_failures: u64,
+    /// [`scan::PORT_SCAN_MIN_PORTS`].
+    pub port_scan_min_ports: usize,
+    /// [`scan::HOST_SCAN_MIN_HOSTS`].
+    pub host_scan_min_hosts: usize,
+    /// [`scan::SCAN_MIN_FAILED_SHARE`] (0 to 1).
+    pub scan_min_failed_share: f64,
+    /// [`scan::FAILED_CONNECTIONS_MIN`].
+    pub failed_connections_min: usize,
+    /// [`connections::BRUTE_FORCE_MIN_CONNECTIONS`].
+    pub brute_force_min_connections: u64,
+    /// [`connections::BRUTE_FORCE_MIN_CONNECTIONS_WEB`].
+    pub brute_force_min_connections_web: u64,
+    /// [`connections::BRUTE_FORCE_MIN_SHORT_SHARE`] (0 to 1).
+    pub brute_force_min_short_share: f64,
+    /// [`connections::BRUTE_FORCE_MIN_ANSWERED_SHARE`] (0 to 1).
+    pub brute_force_min_answered_share: f64,
+    /// [`connections::BRUTE_FORCE_MIN_RATE_PER_MIN`].
+    pub brute_force_min_rate_per_min: f64,
+    /// [`connections::RETRANS_MIN_DATA_FRAMES`].
+    pub retrans_min_data_frames: u64,
+    /// [`connections::RETRANS_MIN_COUNT`].
+    pub retrans_min_count: u64,
+    /// [`connections::RETRANS_MIN_SHARE`] (0 to 1).
+    pub retrans_min_share: f64,
+    /// [`connections::RTT_OUTLIER_FACTOR`] (at least 1).
+    pub rtt_outlier_factor: f64,
+    /// [`connections::RTT_OUTLIER_FLOOR_MS`].
+    pub rtt_outlier_floor_ms: f64,
+    /// [`connections::RTT_OUTLIER_MIN_SAMPLES`].
+    pub rtt_outlier_min_samples: usize,
+    /// [`connections::RTT_OUTLIER_MIN_CONNECTIONS`].
+    pub rtt_outlier_min_connections: usize,
 }
 
 impl Default for Thresholds {
@@ -270,6 +308,22 @@ impl Default for Thresholds {
             dns_bucket_min_failures: DNS_BUCKET_MIN_FAILURES,
             dns_min_failure_ratio: DNS_MIN_FAILURE_RATIO,
             dns_min_failures: DNS_MIN_FAILURES,
+            port_scan_min_ports: scan::PORT_SCAN_MIN_PORTS,
+            host_scan_min_hosts: scan::HOST_SCAN_MIN_HOSTS,
+            scan_min_failed_share: scan::SCAN_MIN_FAILED_SHARE,
+            failed_connections_min: scan::FAILED_CONNECTIONS_MIN,
+            brute_force_min_connections: connections::BRUTE_FORCE_MIN_CONNECTIONS,
+            brute_force_min_connections_web: connections::BRUTE_FORCE_MIN_CONNECTIONS_WEB,
+            brute_force_min_short_share: connections::BRUTE_FORCE_MIN_SHORT_SHARE,
+            brute_force_min_answered_share: connections::BRUTE_FORCE_MIN_ANSWERED_SHARE,
+            brute_force_min_rate_per_min: connections::BRUTE_FORCE_MIN_RATE_PER_MIN,
+            retrans_min_data_frames: connections::RETRANS_MIN_DATA_FRAMES,
+            retrans_min_count: connections::RETRANS_MIN_COUNT,
+            retrans_min_share: connections::RETRANS_MIN_SHARE,
+            rtt_outlier_factor: connections::RTT_OUTLIER_FACTOR,
+            rtt_outlier_floor_ms: connections::RTT_OUTLIER_FLOOR_MS,
+            rtt_outlier_min_samples: connections::RTT_OUTLIER_MIN_SAMPLES,
+            rtt_outlier_min_connections: connections::RTT_OUTLIER_MIN_CONNECTIONS,
         }
     }
 }
@@ -280,6 +334,8 @@ impl Thresholds {
     pub fn sanitized(&self) -> Thresholds {
         let d = Thresholds::default();
         let f = |v: f64, def: f64| if v.is_finite() && v >= 0.0 { v } else { def };
+        // A share is a fraction: above 1 it can never be met, so it is clamped to 1.
+        let share = |v: f64, def: f64| f(v, def).min(1.0);
         Thresholds {
             max_findings_per_kind: self.max_findings_per_kind,
             max_hosts: self.max_hosts,
@@ -301,6 +357,31 @@ impl Thresholds {
             dns_bucket_min_failures: self.dns_bucket_min_failures,
             dns_min_failure_ratio: f(self.dns_min_failure_ratio, d.dns_min_failure_ratio),
             dns_min_failures: self.dns_min_failures,
+            port_scan_min_ports: self.port_scan_min_ports.max(1),
+            host_scan_min_hosts: self.host_scan_min_hosts.max(1),
+            scan_min_failed_share: share(self.scan_min_failed_share, d.scan_min_failed_share),
+            failed_connections_min: self.failed_connections_min.max(1),
+            brute_force_min_connections: self.brute_force_min_connections.max(2),
+            brute_force_min_connections_web: self.brute_force_min_connections_web.max(2),
+            brute_force_min_short_share: share(
+                self.brute_force_min_short_share,
+                d.brute_force_min_short_share,
+            ),
+            brute_force_min_answered_share: share(
+                self.brute_force_min_answered_share,
+                d.brute_force_min_answered_share,
+            ),
+            brute_force_min_rate_per_min: f(
+                self.brute_force_min_rate_per_min,
+                d.brute_force_min_rate_per_min,
+            ),
+            retrans_min_data_frames: self.retrans_min_data_frames.max(1),
+            retrans_min_count: self.retrans_min_count,
+            retrans_min_share: share(self.retrans_min_share, d.retrans_min_share),
+            rtt_outlier_factor: f(self.rtt_outlier_factor, d.rtt_outlier_factor).max(1.0),
+            rtt_outlier_floor_ms: f(self.rtt_outlier_floor_ms, d.rtt_outlier_floor_ms),
+            rtt_outlier_min_samples: self.rtt_outlier_min_samples.max(1),
+            rtt_outlier_min_connections: self.rtt_outlier_min_connections.max(1),
         }
     }
 }
@@ -310,7 +391,7 @@ impl Thresholds {
 
 /// The median of finite values (the mean of the two middle ones for an even count); 0 when
 /// empty. Reorders `v`.
-fn median(v: &mut [f64]) -> f64 {
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_unstable_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {
@@ -343,7 +424,7 @@ fn finite(x: f64) -> f64 {
     }
 }
 
-fn metrics(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+pub(crate) fn metrics(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_string(), finite(*v)))
@@ -383,7 +464,7 @@ fn time_filter(start_ns: i64, end_ns: i64, time_zero_ns: Option<i64>) -> Option<
 }
 
 /// `ip.addr == X` or `ipv6.addr == X`.
-fn addr_filter(a: &IpAddr) -> String {
+pub(crate) fn addr_filter(a: &IpAddr) -> String {
     match a {
         IpAddr::V4(v) => format!("ip.addr == {v}"),
         IpAddr::V6(v) => format!("ipv6.addr == {v}"),
@@ -391,7 +472,7 @@ fn addr_filter(a: &IpAddr) -> String {
 }
 
 /// A duration for people: `850 ms`, `30.0 s`, `2.5 min`, `1.2 h`, `3.0 days`.
-fn human_secs(s: f64) -> String {
+pub(crate) fn human_secs(s: f64) -> String {
     let s = finite(s);
     let a = s.abs();
     if a < 1.0 {
@@ -469,7 +550,7 @@ fn is_group(a: &IpAddr) -> bool {
 }
 
 /// Keeps the `max` most severe, then largest, findings.
-fn cap_findings(mut v: Vec<Finding>, max: usize) -> Vec<Finding> {
+pub(crate) fn cap_findings(mut v: Vec<Finding>, max: usize) -> Vec<Finding> {
     v.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)

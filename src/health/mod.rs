@@ -4,18 +4,32 @@
 //!   (handshakes and their RTT, retransmissions, duplicate ACKs, zero windows, resets).
 //! - [`dns`]: DNS queries paired with their responses (response time, rcodes, unanswered).
 //! - [`detect`]: findings over the aggregates: traffic spikes, beaconing, unusual ports and
-//!   cleartext protocols, DNS failure bursts.
+//!   cleartext protocols, DNS failure bursts; the findings' common types and [`Thresholds`].
+//! - [`scan`]: port scans, host scans and failed connections, from connection attempts.
+//! - [`connections`]: login brute force, retransmissions and slow handshakes, from the TCP
+//!   analysis's connections.
+//! - [`series`]: the events behind the health charts, keyed by frame number so that a view
+//!   keeps its own ([`HealthReport::restrict`]).
+//!
+//! This module only wires them together: [`Health`] feeds every frame to each analysis in
+//! the one pass, and [`Health::report`] gathers their summaries, findings and series.
 
+pub mod connections;
 pub mod detect;
 pub mod dns;
+pub mod scan;
+pub mod series;
 pub mod tcp;
 
 use crate::decode::PacketRecord;
 use crate::filter::Names;
 use crate::stats::Snapshot;
 use detect::{Finding, Thresholds};
-use dns::{DnsSummary, DnsTracker};
+use dns::{DnsEvent, DnsSummary, DnsTracker};
 use serde::{Deserialize, Serialize};
+use series::{
+    DnsSample, HealthSeries, Sampled, TcpEvent, DNS_SERIES_MAX, TCP_EVENTS_MAX, TCP_EVENT_FLAGS,
+};
 use tcp::{TcpAnalyzer, TcpSummary};
 
 /// Names kept in the DNS summary's top lists.
@@ -23,158 +37,15 @@ const TOP_NAMES: usize = 20;
 /// Clients named in a DNS failure finding.
 const TOP_FAILING_CLIENTS: usize = 5;
 
-/// Distinct ports on one host a client must try, mostly in vain, to be reported as a port
-/// scan: ordinary clients open a handful of ports per server (80 and 443, a few services);
-/// nmap's default scan tries 1,000.
-pub const PORT_SCAN_MIN_PORTS: usize = 20;
-/// Distinct hosts a client must try on one port, mostly in vain, to be a host scan (a sweep):
-/// a client talking to 20 servers on one port that mostly do not answer is probing, not
-/// browsing.
-pub const HOST_SCAN_MIN_HOSTS: usize = 20;
-/// Share of a client's attempts that must fail (refused or unanswered) for a scan: a busy
-/// but legitimate client gets answers.
-pub const SCAN_MIN_FAILED_SHARE: f64 = 0.6;
-/// Refused or unanswered connections to one service (host and port) that make a
-/// `failed-connections` finding: one or two failures are a restart or a typo; five are a
-/// service that is down or a client retrying in vain.
-pub const FAILED_CONNECTIONS_MIN: usize = 5;
-
-/// Targets remembered per client, and clients remembered, for scan detection (memory bound:
-/// at most about 1,024 x 4,096 targets).
-const SCAN_TARGETS_PER_CLIENT: usize = 4096;
-const SCAN_CLIENTS: usize = 1024;
-
-/// Connection attempts per client: which (host, port) it sent SYNs to, and which answered
-/// with SYN/ACK.
-#[derive(Debug)]
-struct ScanTracker {
-    clients: crate::hashing::FlowMap<std::net::IpAddr, Attempts>,
-}
-
-#[derive(Debug)]
-struct Attempts {
-    targets: crate::hashing::FlowMap<(std::net::IpAddr, u16), bool>,
-    first_ns: i64,
-    last_ns: i64,
-}
-
-impl Default for ScanTracker {
-    fn default() -> Self {
-        ScanTracker {
-            clients: crate::hashing::flow_map(),
-        }
-    }
-}
-
-impl ScanTracker {
-    fn push(&mut self, r: &PacketRecord) {
-        let (Some(t), Some(ip)) = (r.tcp, r.inner_ip()) else {
-            return;
-        };
-        let syn = t.flags & crate::decode::TcpInfo::SYN != 0;
-        let ack = t.flags & crate::decode::TcpInfo::ACK != 0;
-        if syn && !ack {
-            if !self.clients.contains_key(&ip.src) && self.clients.len() >= SCAN_CLIENTS {
-                return;
-            }
-            let a = self.clients.entry(ip.src).or_insert_with(|| Attempts {
-                targets: crate::hashing::flow_map(),
-                first_ns: r.ts_ns,
-                last_ns: r.ts_ns,
-            });
-            a.last_ns = a.last_ns.max(r.ts_ns);
-            if a.targets.len() < SCAN_TARGETS_PER_CLIENT {
-                a.targets.entry((ip.dst, r.dst_port)).or_insert(false);
-            }
-        } else if syn && ack {
-            // The answer goes back to the client.
-            if let Some(a) = self.clients.get_mut(&ip.dst) {
-                if let Some(answered) = a.targets.get_mut(&(ip.src, r.src_port)) {
-                    *answered = true;
-                }
-            }
-        }
-    }
-
-    fn findings(&self) -> Vec<Finding> {
-        use std::collections::{BTreeMap, BTreeSet};
-        let mut out = Vec::new();
-        for (client, a) in &self.clients {
-            let total = a.targets.len();
-            if total == 0 {
-                continue;
-            }
-            let failed = a.targets.values().filter(|ok| !**ok).count();
-            let share = failed as f64 / total as f64;
-            if share < SCAN_MIN_FAILED_SHARE {
-                continue;
-            }
-            let mut ports_per_host: BTreeMap<std::net::IpAddr, BTreeSet<u16>> = BTreeMap::new();
-            let mut hosts_per_port: BTreeMap<u16, BTreeSet<std::net::IpAddr>> = BTreeMap::new();
-            for (host, port) in a.targets.keys() {
-                ports_per_host.entry(*host).or_default().insert(*port);
-                hosts_per_port.entry(*port).or_default().insert(*host);
-            }
-            let mut metrics = BTreeMap::new();
-            metrics.insert("failed_share".to_string(), share);
-            metrics.insert("attempts".to_string(), total as f64);
-            for (host, ports) in &ports_per_host {
-                if ports.len() >= PORT_SCAN_MIN_PORTS {
-                    let severity = if ports.len() >= 200 {
-                        detect::Severity::High
-                    } else {
-                        detect::Severity::Medium
-                    };
-                    out.push(Finding {
-                        kind: detect::FindingKind::PortScan,
-                        severity,
-                        hosts: vec![*client, *host],
-                        count: ports.len() as u64,
-                        summary: format!(
-                            "{client} tried {} ports on {host}; {:.0}% of its connection attempts failed",
-                            ports.len(),
-                            share * 100.0
-                        ),
-                        filter: format!(
-                            "ip.addr == {client} && ip.addr == {host} && tcp"
-                        ),
-                        first_ns: Some(a.first_ns),
-                        last_ns: Some(a.last_ns),
-                        metrics: metrics.clone(),
-                    });
-                }
-            }
-            for (port, hosts) in &hosts_per_port {
-                if hosts.len() >= HOST_SCAN_MIN_HOSTS {
-                    out.push(Finding {
-                        kind: detect::FindingKind::HostScan,
-                        severity: detect::Severity::Medium,
-                        hosts: vec![*client],
-                        count: hosts.len() as u64,
-                        summary: format!(
-                            "{client} tried port {port} on {} hosts; {:.0}% of its connection attempts failed",
-                            hosts.len(),
-                            share * 100.0
-                        ),
-                        filter: format!("ip.src == {client} && tcp.dstport == {port}"),
-                        first_ns: Some(a.first_ns),
-                        last_ns: Some(a.last_ns),
-                        metrics: metrics.clone(),
-                    });
-                }
-            }
-        }
-        out
-    }
-}
-
 /// The health analyses, fed one frame at a time in file order during the one pass.
 #[derive(Debug)]
 pub struct Health {
     tcp: TcpAnalyzer,
     dns: DnsTracker,
     beacons: detect::BeaconTracker,
-    scans: ScanTracker,
+    scans: scan::ScanTracker,
+    dns_times: Sampled<DnsSample>,
+    tcp_events: Sampled<TcpEvent>,
 }
 
 /// Everything the health analyses found, for `stats --json` and the page.
@@ -186,6 +57,24 @@ pub struct HealthReport {
     pub dns: DnsSummary,
     /// Findings, most severe first.
     pub findings: Vec<Finding>,
+    /// The events behind the health charts, keyed by frame number (capture-wide, or a view's
+    /// after [`HealthReport::restrict`]). Large: `stats --json` leaves it out.
+    #[serde(default)]
+    pub series: HealthSeries,
+}
+
+impl HealthReport {
+    /// This report for a view: the chart series cut to the frames `keep` accepts (frame
+    /// numbers from 1). The summaries and findings stay capture-wide (a scan is a scan
+    /// whatever the filter shows).
+    pub fn restrict(&self, keep: impl Fn(u64) -> bool) -> HealthReport {
+        HealthReport {
+            tcp_analysis: self.tcp_analysis.clone(),
+            dns: self.dns.clone(),
+            findings: self.findings.clone(),
+            series: self.series.restrict(keep),
+        }
+    }
 }
 
 impl Default for Health {
@@ -201,7 +90,9 @@ impl Health {
             tcp: TcpAnalyzer::new(),
             dns: DnsTracker::new(),
             beacons: detect::BeaconTracker::new(),
-            scans: ScanTracker::default(),
+            scans: scan::ScanTracker::new(),
+            dns_times: Sampled::default(),
+            tcp_events: Sampled::default(),
         }
     }
 
@@ -214,7 +105,27 @@ impl Health {
             .push(number, record)
             .map(|a| a.flags)
             .unwrap_or_default();
-        self.dns.push(number, record);
+        if flags.0 & TCP_EVENT_FLAGS != 0 {
+            self.tcp_events.push(
+                TcpEvent {
+                    frame: number,
+                    ts_ns: record.ts_ns,
+                    flags: flags.0 & TCP_EVENT_FLAGS,
+                },
+                TCP_EVENTS_MAX,
+            );
+        }
+        if let Some(DnsEvent::Response { time_ns, .. }) = self.dns.push(number, record) {
+            self.dns_times.push(
+                DnsSample {
+                    frame: number,
+                    ts_ns: record.ts_ns,
+                    time_us: time_ns as f64 / 1000.0,
+                    rcode: record.dns.map_or(0, |d| d.rcode & 0x0f),
+                },
+                DNS_SERIES_MAX,
+            );
+        }
         self.beacons.push(record);
         self.scans.push(record);
         flags
@@ -230,16 +141,16 @@ impl Health {
         time_zero_ns: Option<i64>,
         th: &Thresholds,
     ) -> HealthReport {
-        let mut findings = self.scans.findings();
-        let series = detect::series_from_timeline(&snapshot.timeline);
+        let mut findings = self.scans.findings(th);
+        let spikes = detect::series_from_timeline(&snapshot.timeline);
         findings.extend(detect::traffic_spikes(
-            &series,
+            &spikes,
             snapshot.timeline.bucket_ns,
             time_zero_ns,
             th,
         ));
         findings.extend(detect::beaconing(
-            &self.beacons.series(th.beacon_min_intervals + 1),
+            &self.beacons.series(th.sanitized().beacon_min_intervals + 1),
             th,
         ));
         findings.extend(detect::unusual_ports(&snapshot.flows, th));
@@ -251,72 +162,24 @@ impl Health {
             th,
         ));
         let tcp_analysis = self.tcp.summary();
-        findings.extend(failed_connections(&tcp_analysis));
+        findings.extend(scan::failed_connections(&tcp_analysis, th));
+        let services = self.tcp.service_stats();
+        findings.extend(connections::brute_force(&services, th));
+        findings.extend(connections::retransmissions(&services, th));
+        findings.extend(connections::rtt_outliers(self.tcp.rtt_series(), th));
         detect::sort_findings(&mut findings);
         HealthReport {
             tcp_analysis,
             dns: self.dns.summary(names, TOP_NAMES),
             findings,
+            series: HealthSeries {
+                rtt: self.tcp.rtt_series().clone(),
+                dns: self.dns_times.clone(),
+                connections: self.tcp.connection_outcomes(),
+                tcp_events: self.tcp_events.clone(),
+            },
         }
     }
-}
-
-/// Services (host, port) with at least [`FAILED_CONNECTIONS_MIN`] refused or unanswered
-/// connections (from [`TcpSummary::failed_connections`], which keeps the first 256).
-fn failed_connections(t: &TcpSummary) -> Vec<Finding> {
-    use std::collections::BTreeMap;
-    let mut by_service: BTreeMap<(std::net::IpAddr, u16), Vec<&tcp::TcpConnection>> =
-        BTreeMap::new();
-    for c in &t.failed_connections {
-        by_service
-            .entry((c.server, c.server_port))
-            .or_default()
-            .push(c);
-    }
-    let mut out = Vec::new();
-    for ((server, port), conns) in by_service {
-        if conns.len() < FAILED_CONNECTIONS_MIN {
-            continue;
-        }
-        let refused = conns
-            .iter()
-            .filter(|c| c.handshake == tcp::Handshake::Refused)
-            .count();
-        let mut clients: Vec<std::net::IpAddr> = conns.iter().map(|c| c.client).collect();
-        clients.sort_unstable();
-        clients.dedup();
-        let severity = if conns.len() >= 50 {
-            detect::Severity::High
-        } else if conns.len() >= 20 {
-            detect::Severity::Medium
-        } else {
-            detect::Severity::Low
-        };
-        let mut hosts = vec![server];
-        hosts.extend(clients.iter().take(5));
-        let mut metrics = BTreeMap::new();
-        metrics.insert("refused".to_string(), refused as f64);
-        metrics.insert("unanswered".to_string(), (conns.len() - refused) as f64);
-        out.push(Finding {
-            kind: detect::FindingKind::FailedConnections,
-            severity,
-            hosts,
-            count: conns.len() as u64,
-            summary: format!(
-                "{} connections to {server} port {port} failed ({refused} refused, {} unanswered) from {} client(s)",
-                conns.len(),
-                conns.len() - refused,
-                clients.len()
-            ),
-            filter: format!(
-                "ip.addr == {server} && tcp.port == {port} && (tcp.flags.syn == 1 || tcp.flags.reset == 1)"
-            ),
-            first_ns: conns.iter().filter_map(|c| c.first_ns).min(),
-            last_ns: conns.iter().filter_map(|c| c.last_ns).max(),
-            metrics,
-        });
-    }
-    out
 }
 
 #[cfg(test)]
@@ -324,81 +187,72 @@ fn failed_connections(t: &TcpSummary) -> Vec<Finding> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_syn_scan_fixture_is_a_port_scan_and_its_filter_compiles() {
-        let bytes = include_bytes!("../../fixtures/syn-scan-ethernet.pcap");
+    fn report(bytes: &[u8]) -> HealthReport {
         let a = crate::analyze::analyze_with(
-            &bytes[..],
+            bytes,
             crate::analyze::Options {
                 health: true,
                 ..Default::default()
             },
         )
         .unwrap();
-        let h = a
-            .engine
+        a.engine
             .health(&a.snapshot, &Thresholds::default())
-            .unwrap();
-        let scan = h
-            .findings
-            .iter()
-            .find(|f| f.kind == detect::FindingKind::PortScan)
-            .unwrap();
-        assert_eq!(scan.count, 50, "50 ports tried");
-        assert_eq!(scan.hosts.len(), 2);
-        crate::filter::compile(&scan.filter).unwrap();
-        assert!(!h
-            .findings
-            .iter()
-            .any(|f| f.kind == detect::FindingKind::HostScan));
-        // One failure per port: a scan, not a failing service.
-        assert!(!h
-            .findings
-            .iter()
-            .any(|f| f.kind == detect::FindingKind::FailedConnections));
+            .unwrap()
     }
 
     #[test]
-    fn repeated_failures_to_one_service_are_a_finding() {
-        use std::net::{IpAddr, Ipv4Addr};
-        let server = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9));
-        let mut t = TcpSummary::default();
-        for i in 0..7u8 {
-            t.failed_connections.push(tcp::TcpConnection {
-                client: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1 + i % 2)),
-                client_port: 40000 + u16::from(i),
-                server,
-                server_port: 5432,
-                handshake: if i < 3 {
-                    tcp::Handshake::Refused
-                } else {
-                    tcp::Handshake::Unanswered
-                },
-                first_ns: Some(i64::from(i)),
-                last_ns: Some(i64::from(i) + 1),
-                stream: u32::from(i),
-                client_known: true,
-                initial_rtt_ns: None,
-                syn_to_synack_ns: None,
-                synack_to_ack_ns: None,
-                packets_to_server: 1,
-                bytes_to_server: 60,
-                packets_to_client: 0,
-                bytes_to_client: 0,
-                syns: 1,
-                resets: 0,
-                retransmissions: 0,
-                closed: false,
-            });
-        }
-        let f = failed_connections(&t);
-        assert_eq!(f.len(), 1);
-        assert_eq!(f[0].count, 7);
-        assert_eq!(f[0].hosts.len(), 3, "the server and its two clients");
-        assert_eq!(f[0].metrics["refused"], 3.0);
-        assert_eq!((f[0].first_ns, f[0].last_ns), (Some(0), Some(7)));
-        crate::filter::compile(&f[0].filter).unwrap();
-        t.failed_connections.truncate(4);
-        assert!(failed_connections(&t).is_empty());
+    fn the_series_hold_the_events_of_the_pass() {
+        let h = report(include_bytes!("../../fixtures/tcp-analysis-ethernet.pcap"));
+        let s = &h.series;
+        assert_eq!(s.rtt.items.len(), 1);
+        let rtt = &s.rtt.items[0];
+        assert_eq!(rtt.frame, 1, "keyed by the SYN");
+        assert!((rtt.rtt_us - 12_545.0).abs() < 1e-6, "{rtt:?}");
+        assert_eq!(rtt.port, 80);
+        assert_eq!(s.connections.items.len(), 1);
+        assert_eq!(s.connections.items[0].handshake, tcp::Handshake::Completed);
+        // Frames 10-12 duplicate ACKs, 13 and 16 retransmissions, 17 zero window.
+        let frames: Vec<u64> = s.tcp_events.items.iter().map(|e| e.frame).collect();
+        assert_eq!(frames, vec![10, 11, 12, 13, 16, 17]);
+        assert!(s.dns.items.is_empty());
+        // A view of the first 12 frames keeps the SYN's events and the duplicate ACKs.
+        let v = h.restrict(|f| f <= 12);
+        assert_eq!(v.series.rtt.items.len(), 1);
+        assert_eq!(v.series.tcp_events.items.len(), 3);
+        assert_eq!(v.findings, h.findings);
+        let none = h.restrict(|f| f > 1);
+        assert!(none.series.rtt.items.is_empty());
+        assert!(none.series.connections.items.is_empty());
+
+        let d = report(include_bytes!("../../fixtures/dns-failures-ethernet.pcap"));
+        let times: Vec<(f64, u8)> = d
+            .series
+            .dns
+            .items
+            .iter()
+            .map(|x| (x.time_us, x.rcode))
+            .collect();
+        assert_eq!(
+            times,
+            vec![
+                (8_250.0, 0),
+                (20_125.0, 3),
+                (250_000.0, 2),
+                (9_750.0, 0),
+                (31_000.0, 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_report_without_series_still_reads() {
+        let h = report(include_bytes!("../../fixtures/syn-scan-ethernet.pcap"));
+        assert_eq!(h.series.connections.items.len(), 50);
+        let mut v = serde_json::to_value(&h).unwrap();
+        v.as_object_mut().unwrap().remove("series");
+        let back: HealthReport = serde_json::from_value(v).unwrap();
+        assert!(back.series.is_empty());
+        assert_eq!(back.findings, h.findings);
     }
 }

@@ -69,15 +69,27 @@
 //! closed the least recently seen one. Evicted connections stay in every total; if one of
 //! them sends again it starts a new connection (and a new stream number), without a
 //! handshake. Per frame the work is one hash lookup and a few list-pointer updates.
+//!
+//! For the findings and the charts, the analyzer also keeps, with bounded memory: every
+//! connection that left the table summed per (client, server, port)
+//! ([`TcpAnalyzer::service_stats`], [`crate::health::connections::ServiceTally`]), each
+//! connection's outcome keyed by its first frame ([`TcpAnalyzer::connection_outcomes`]), and
+//! each completed handshake's RTT with its SYN's frame and server
+//! ([`TcpAnalyzer::rtt_series`]); the last two are subsampled past their caps
+//! ([`crate::health::series`]).
 //! [`bytes_per_connection`] is the memory one tracked connection costs.
 
 use crate::capture::NO_TIMESTAMP;
 use crate::decode::{PacketRecord, TcpInfo};
 use crate::hashing::{flow_map, FlowMap};
+use crate::health::connections::{ServiceStats, ServiceTally};
+use crate::health::series::{
+    ConnOutcome, RttSample, Sampled, CONNECTIONS_SERIES_MAX, RTT_SERIES_MAX,
+};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
-/// The most connections tracked at once: 65,536, about 19 MiB when full (307 bytes each on
+/// The most connections tracked at once: 65,536, about 20 MiB when full (314 bytes each on
 /// 64-bit targets, see
 /// [`bytes_per_connection`]). Closed connections are evicted first, so the cap bounds the
 /// connections open at the same time, which only scans and floods exceed; a capture with
@@ -279,6 +291,16 @@ pub struct TcpConnection {
     pub retransmissions: u32,
     /// Closed: RST seen, or FIN both ways.
     pub closed: bool,
+    /// Number of the connection's first frame (its SYN, when one was seen), from 1.
+    #[serde(default)]
+    pub first_frame: u64,
+    /// Data segments: frames with payload or FIN and without SYN (both ways).
+    #[serde(default)]
+    pub data_frames: u64,
+    /// Data segments flagged as retransmissions ([`TcpFlags::is_retransmission`] without
+    /// SYN): the share of loss on a connection that works, leaving out retried SYNs.
+    #[serde(default)]
+    pub data_retransmissions: u64,
 }
 
 impl TcpConnection {
@@ -387,7 +409,7 @@ pub struct TcpSummary {
 }
 
 /// Memory one tracked connection costs: its state and its hash-map entry (the map at most
-/// 7/8 full): 307 bytes on 64-bit targets (256 of state, 44 per map entry).
+/// 7/8 full): 314 bytes on 64-bit targets (264 of state, 44 per map entry).
 pub fn bytes_per_connection() -> usize {
     std::mem::size_of::<Conn>() + (std::mem::size_of::<(Key, u32)>() + 1) * 8 / 7
 }
@@ -568,6 +590,10 @@ struct Conn {
     syns: u32,
     resets: u32,
     retransmissions: u32,
+    /// Number of the first frame (0 until set).
+    first_frame: u32,
+    data_frames: u32,
+    data_retransmissions: u32,
 }
 
 impl Conn {
@@ -590,6 +616,9 @@ impl Conn {
             syns: 0,
             resets: 0,
             retransmissions: 0,
+            first_frame: 0,
+            data_frames: 0,
+            data_retransmissions: 0,
         }
     }
 
@@ -629,15 +658,24 @@ impl Conn {
         self.flows[0].bytes.saturating_add(self.flows[1].bytes)
     }
 
-    fn summary(&self) -> TcpConnection {
-        let c = self
-            .client()
-            .unwrap_or(if self.state & FIRST_FROM_1 != 0 { 1 } else { 0 });
-        let (ca, cp, sa, sp) = if c == 0 {
+    /// The client's direction: the SYN's sender, else the first frame's.
+    fn client_dir(&self) -> usize {
+        self.client()
+            .unwrap_or(if self.state & FIRST_FROM_1 != 0 { 1 } else { 0 })
+    }
+
+    /// Client address and port, server address and port.
+    fn endpoints(&self) -> (IpAddr, u16, IpAddr, u16) {
+        if self.client_dir() == 0 {
             (self.key.a, self.key.a_port, self.key.b, self.key.b_port)
         } else {
             (self.key.b, self.key.b_port, self.key.a, self.key.a_port)
-        };
+        }
+    }
+
+    fn summary(&self) -> TcpConnection {
+        let c = self.client_dir();
+        let (ca, cp, sa, sp) = self.endpoints();
         let some = |v: i64| (v != NO_TIMESTAMP).then_some(v);
         TcpConnection {
             stream: self.stream,
@@ -660,6 +698,18 @@ impl Conn {
             resets: self.resets,
             retransmissions: self.retransmissions,
             closed: self.closed(),
+            first_frame: u64::from(self.first_frame),
+            data_frames: u64::from(self.data_frames),
+            data_retransmissions: u64::from(self.data_retransmissions),
+        }
+    }
+
+    /// This connection as a [`ConnOutcome`].
+    fn outcome(&self) -> ConnOutcome {
+        ConnOutcome {
+            frame: u64::from(self.first_frame),
+            ts_ns: (self.first_ns != NO_TIMESTAMP).then_some(self.first_ns),
+            handshake: self.handshake(),
         }
     }
 
@@ -910,6 +960,12 @@ impl Conn {
         if ta.is_retransmission() {
             self.retransmissions = self.retransmissions.saturating_add(1);
         }
+        if flags & SYN == 0 && (tcp.payload_len > 0 || flags & FIN != 0) {
+            self.data_frames = self.data_frames.saturating_add(1);
+            if ta.is_retransmission() {
+                self.data_retransmissions = self.data_retransmissions.saturating_add(1);
+            }
+        }
         if ts_ns != NO_TIMESTAMP {
             if self.first_ns == NO_TIMESTAMP {
                 self.first_ns = ts_ns;
@@ -945,6 +1001,12 @@ pub struct TcpAnalyzer {
     rtt: Vec<i64>,
     rtt_seen: u64,
     rtt_stride: u64,
+    /// Connections that left the table, per (client, server, port).
+    retired_services: ServiceTally,
+    /// Outcomes of the connections that left the table.
+    retired_outcomes: Sampled<ConnOutcome>,
+    /// Every completed handshake's RTT, with its first frame and server.
+    rtt_series: Sampled<RttSample>,
 }
 
 impl Default for TcpAnalyzer {
@@ -977,6 +1039,9 @@ impl TcpAnalyzer {
             rtt: Vec::new(),
             rtt_seen: 0,
             rtt_stride: 1,
+            retired_services: ServiceTally::new(),
+            retired_outcomes: Sampled::default(),
+            rtt_series: Sampled::default(),
         }
     }
 
@@ -1019,6 +1084,9 @@ impl TcpAnalyzer {
         }
 
         let conn = &mut self.conns[idx];
+        if conn.first_frame == 0 {
+            conn.first_frame = frame;
+        }
         let (dup_ack_num, dup_ack_frame) = conn.analyze(d, frame, now, &tcp, &mut ta);
         let flags = TcpFlags(ta);
         let was_completed = conn.state & COMPLETED != 0;
@@ -1032,6 +1100,23 @@ impl TcpAnalyzer {
         };
         if completed_now && first_rtt != 0 {
             self.add_rtt(first_rtt);
+            let c = &self.conns[idx];
+            let (client, _, server, port) = c.endpoints();
+            self.rtt_series.push(
+                RttSample {
+                    frame: u64::from(c.first_frame),
+                    ts_ns: if c.first_ns == NO_TIMESTAMP {
+                        0
+                    } else {
+                        c.first_ns
+                    },
+                    client,
+                    server,
+                    port,
+                    rtt_us: first_rtt as f64 / 1000.0,
+                },
+                RTT_SERIES_MAX,
+            );
         }
         self.touch(idx);
 
@@ -1119,6 +1204,35 @@ impl TcpAnalyzer {
         self.counts[flag.trailing_zeros() as usize]
     }
 
+    /// Every connection so far (those that left the table and those tracked now), summed
+    /// per (client, server, port): the input of the brute-force and retransmission findings.
+    pub fn service_stats(&self) -> Vec<ServiceStats> {
+        let mut t = self.retired_services.clone();
+        for c in &self.conns {
+            t.add(&c.summary());
+        }
+        t.stats()
+    }
+
+    /// How every connection's handshake went, keyed by its first frame, in frame order (a
+    /// subsample past [`CONNECTIONS_SERIES_MAX`]).
+    pub fn connection_outcomes(&self) -> Sampled<ConnOutcome> {
+        let mut s = self.retired_outcomes.clone();
+        let mut live: Vec<ConnOutcome> = self.conns.iter().map(Conn::outcome).collect();
+        live.sort_by_key(|o| o.frame);
+        for o in live {
+            s.push(o, CONNECTIONS_SERIES_MAX);
+        }
+        s.items.sort_by_key(|o| o.frame);
+        s
+    }
+
+    /// Every completed handshake's initial RTT with its SYN's frame and the server, in the
+    /// order the handshakes completed (a subsample past [`RTT_SERIES_MAX`]).
+    pub fn rtt_series(&self) -> &Sampled<RttSample> {
+        &self.rtt_series
+    }
+
     fn percentiles(&self) -> RttPercentiles {
         let n = self.rtt.len();
         if n == 0 {
@@ -1197,6 +1311,9 @@ impl TcpAnalyzer {
 
     fn retire(&mut self, idx: usize, why: Retire) {
         let c = self.conns[idx].summary();
+        self.retired_services.add(&c);
+        self.retired_outcomes
+            .push(self.conns[idx].outcome(), CONNECTIONS_SERIES_MAX);
         self.retired.add(c.handshake);
         match why {
             Retire::Evicted => self.retired.evicted += 1,
@@ -1823,6 +1940,37 @@ mod tests {
         let back: TcpSummary = serde_json::from_str(&json).unwrap();
         assert_eq!(back, sum);
         assert!(json.contains("\"handshake\":\"no_handshake\""));
+
+        // The series: one RTT keyed by the SYN's frame, every outcome by its first frame.
+        let rtt = a.rtt_series();
+        assert_eq!(rtt.items.len(), 1);
+        assert_eq!((rtt.items[0].frame, rtt.items[0].port), (1, 80));
+        assert_eq!(rtt.items[0].rtt_us, 12_545.0);
+        assert_eq!(rtt.items[0].ts_ns, 1_000_000_000);
+        let outcomes: Vec<(u64, Handshake)> = a
+            .connection_outcomes()
+            .items
+            .iter()
+            .map(|o| (o.frame, o.handshake))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                (1, Handshake::Completed),
+                (4, Handshake::Refused),
+                (6, Handshake::Unanswered),
+                (8, Handshake::Incomplete),
+                (11, Handshake::NoHandshake)
+            ]
+        );
+        // One service (10.0.0.2:80) from one client.
+        let svc = a.service_stats();
+        assert_eq!(svc.len(), 1);
+        let t = &svc[0];
+        assert_eq!((t.connections, t.completed, t.failed), (5, 1, 3));
+        assert_eq!(t.short, 0, "the completed connection never closed");
+        assert_eq!(t.data_frames, 1, "the midstream segment");
+        assert_eq!(t.packets, 11);
     }
 
     #[test]
@@ -1884,6 +2032,53 @@ mod tests {
         let f = push(&mut a, c(1.7, "A", 2, 0).port(3));
         assert_eq!(f.stream, 5);
         assert_eq!(a.summary().connections.no_handshake, 1);
+    }
+
+    #[test]
+    fn data_retransmissions_leave_out_syns_and_survive_eviction() {
+        let segs = [
+            // A SYN sent twice, then a connection with 3 data segments, one sent twice.
+            c(1.0, "S", 100, 0).port(1),
+            c(2.0, "S", 100, 0).port(1),
+            s(2.01, "SA", 500, 101).port(1),
+            c(2.02, "A", 101, 501).port(1),
+            c(2.03, "PA", 101, 501).len(100).port(1),
+            c(2.04, "PA", 201, 501).len(100).port(1),
+            c(2.5, "PA", 101, 501).len(100).port(1),
+            s(2.51, "A", 501, 301).port(1),
+            c(2.6, "FA", 301, 501).port(1),
+            s(2.61, "FA", 501, 302).port(1),
+            c(2.62, "A", 302, 502).port(1),
+        ];
+        let (out, a) = run(&segs);
+        assert!(out[1].flags.is_retransmission(), "the second SYN");
+        assert!(out[6].flags.is_retransmission(), "the data segment again");
+        let conn = &a.summary().top_connections[0];
+        assert_eq!(conn.retransmissions, 2);
+        assert_eq!(
+            (conn.data_frames, conn.data_retransmissions),
+            (5, 1),
+            "2 data segments, 1 again, a FIN each way"
+        );
+        assert_eq!(conn.first_frame, 1);
+        let svc = a.service_stats();
+        assert_eq!((svc[0].data_frames, svc[0].data_retransmissions), (5, 1));
+        assert_eq!(svc[0].short, 1, "completed, closed, 11 frames in 1.6 s");
+
+        // With room for one connection, the first is evicted by the second and still counted.
+        let mut a = TcpAnalyzer::with_capacity(1);
+        for (i, sg) in segs.iter().enumerate() {
+            a.push(i as u64 + 1, &sg.record());
+        }
+        let n = segs.len() as u64;
+        a.push(n + 1, &c(3.0, "S", 900, 0).port(2).record());
+        let svc = a.service_stats();
+        assert_eq!(svc[0].connections, 2);
+        assert_eq!(svc[0].data_retransmissions, 1);
+        let o = a.connection_outcomes();
+        assert_eq!(o.items.len(), 2);
+        assert_eq!(o.items[1].frame, n + 1);
+        assert_eq!(o.items[1].handshake, Handshake::Unanswered);
     }
 
     #[test]

@@ -36,12 +36,17 @@
 //! and [`ChartLayout`] coordinates are device pixels (see [`ChartLayout::hit_css`]).
 
 pub mod format;
+mod health;
 mod histogram;
 mod ranked;
 pub mod services;
 pub mod theme;
 mod timeline;
 
+pub use health::{
+    draw_health, draw_health_with_text_scale, draw_retransmissions_aligned,
+    health_text_alternative, svg_health, HealthChart, HealthView,
+};
 pub use histogram::draw_sizes;
 pub use ranked::{draw_destinations, draw_ports, draw_protocols, draw_talkers, protocol_label};
 pub use theme::{Rgb, Theme};

@@ -2343,6 +2343,195 @@ fn beacon(t: i64) -> Vec<L3> {
     v
 }
 
+const IP_ATTACKER: [u8; 4] = [203, 0, 113, 66];
+const IP_SLOW: [u8; 4] = [198, 51, 100, 80];
+
+/// Connections of the brute-force fixture.
+const BRUTE_FORCE_CONNECTIONS: u16 = 30;
+
+/// Fixture (e): a login brute force: 30 short connections from 203.0.113.66 to
+/// 192.168.1.10:22, one every 0.8 s, each a handshake (1 ms), the server's SSH banner, one
+/// client message, and the server closing (FIN both ways, last ACK): 8 frames.
+fn ssh_brute_force(t: i64) -> Vec<L3> {
+    let banner = b"SSH-2.0-OpenSSH_9.6\r\n".to_vec();
+    let mut v = Vec::new();
+    for k in 0..BRUTE_FORCE_CONNECTIONS {
+        let c = Conn4 {
+            client: (IP_ATTACKER, 50_000 + k),
+            server: (IP_TARGET, 22),
+        };
+        let ts = t + i64::from(k) * 800 * MS;
+        let (ci, si) = (
+            0x4000_0000u32.wrapping_add(u32::from(k) * 0x0101_0101),
+            0x6000_0000u32.wrapping_add(u32::from(k) * 0x0011_0011),
+        );
+        let try_ = filler(40, k as u8);
+        let (bl, tl) = (banner.len() as u32, try_.len() as u32);
+        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
+        v.push(c.seg(ts + MS, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+        v.push(c.seg(ts + MS + 100_000, Dir::Out, "A", (ci + 1, si + 1), 502, &[]));
+        v.push(c.seg(ts + 3 * MS, Dir::In, "PA", (si + 1, ci + 1), 509, &banner));
+        v.push(c.seg(
+            ts + 4 * MS,
+            Dir::Out,
+            "PA",
+            (ci + 1, si + 1 + bl),
+            502,
+            &try_,
+        ));
+        v.push(c.seg(
+            ts + 60 * MS,
+            Dir::In,
+            "FA",
+            (si + 1 + bl, ci + 1 + tl),
+            509,
+            &[],
+        ));
+        v.push(c.seg(
+            ts + 61 * MS,
+            Dir::Out,
+            "FA",
+            (ci + 1 + tl, si + 2 + bl),
+            502,
+            &[],
+        ));
+        v.push(c.seg(
+            ts + 62 * MS,
+            Dir::In,
+            "A",
+            (si + 2 + bl, ci + 2 + tl),
+            509,
+            &[],
+        ));
+    }
+    v
+}
+
+/// Fast handshakes in the slow-server fixture (the capture's typical RTT).
+const FAST_CONNECTIONS: u16 = 20;
+/// Segments the client uploads to the slow server, two per round trip.
+const SLOW_SEGMENTS: u32 = 110;
+/// Round trips (of 55) in which the first segment is lost: the server sends a duplicate
+/// ACK and the client retransmits the segment after 1 s.
+const SLOW_LOSSY_ROUNDS: [u32; 14] = [3, 6, 9, 13, 17, 20, 24, 28, 31, 35, 39, 43, 47, 51];
+
+/// Fixture (f): retransmissions to a slow server. 192.168.1.23 opens 20 connections to
+/// 93.184.216.34:443 (RTT 2 ms, then a RST from the client), 0.3 s apart; then 4 to
+/// 198.51.100.80:443 with an RTT of 400 ms: three closed by the client's RST at once, and
+/// one that uploads 110 segments of 16 bytes, two per round trip, 14 of them lost once
+/// (duplicate ACK from the server, retransmission 1 s after the original), then FIN both
+/// ways.
+fn slow_server(t: i64) -> Vec<L3> {
+    let mut v = Vec::new();
+    for k in 0..FAST_CONNECTIONS {
+        let c = Conn4 {
+            client: (IP_CLIENT, 51_000 + k),
+            server: (IP_WEB, 443),
+        };
+        let ts = t + i64::from(k) * 300 * MS;
+        let (ci, si) = (
+            0x1100_0000u32.wrapping_add(u32::from(k) * 0x0100_0001),
+            0x2200_0000u32.wrapping_add(u32::from(k) * 0x0003_0001),
+        );
+        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
+        v.push(c.seg(ts + 2 * MS, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+        v.push(c.seg(
+            ts + 2 * MS + 100_000,
+            Dir::Out,
+            "A",
+            (ci + 1, si + 1),
+            502,
+            &[],
+        ));
+        v.push(c.seg(ts + 5 * MS, Dir::Out, "RA", (ci + 1, si + 1), 0, &[]));
+    }
+    let rtt = 400 * MS;
+    let t_slow = t + 7_000 * MS;
+    for k in 0..3u16 {
+        let c = Conn4 {
+            client: (IP_CLIENT, 52_000 + k),
+            server: (IP_SLOW, 443),
+        };
+        let ts = t_slow + i64::from(k) * 500 * MS;
+        let (ci, si) = (
+            0x3300_0000u32 + u32::from(k) * 977,
+            0x4400_0000u32 + u32::from(k) * 31,
+        );
+        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
+        v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+        v.push(c.seg(
+            ts + rtt + 200_000,
+            Dir::Out,
+            "A",
+            (ci + 1, si + 1),
+            502,
+            &[],
+        ));
+        v.push(c.seg(ts + rtt + 5 * MS, Dir::Out, "RA", (ci + 1, si + 1), 0, &[]));
+    }
+    let c = Conn4 {
+        client: (IP_CLIENT, 52_100),
+        server: (IP_SLOW, 443),
+    };
+    let (ci, si) = (0x5500_0000u32, 0x6600_0000u32);
+    let mut ts = t_slow + 2_000 * MS;
+    v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
+    v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+    ts += rtt + 200_000;
+    v.push(c.seg(ts, Dir::Out, "A", (ci + 1, si + 1), 502, &[]));
+    let len = 16u32;
+    let seq = |i: u32| ci + 1 + i * len;
+    for r in 0..SLOW_SEGMENTS / 2 {
+        let (a, b) = (2 * r, 2 * r + 1);
+        ts += 100_000;
+        v.push(c.seg(
+            ts,
+            Dir::Out,
+            "PA",
+            (seq(a), si + 1),
+            502,
+            &filler(len as usize, a as u8),
+        ));
+        v.push(c.seg(
+            ts + 100_000,
+            Dir::Out,
+            "PA",
+            (seq(b), si + 1),
+            502,
+            &filler(len as usize, b as u8),
+        ));
+        if SLOW_LOSSY_ROUNDS.contains(&r) {
+            // The server got b but not a: it repeats its last acknowledgement.
+            v.push(c.seg(ts + rtt, Dir::In, "A", (si + 1, seq(a)), 509, &[]));
+            v.push(c.seg(
+                ts + 1_000 * MS,
+                Dir::Out,
+                "PA",
+                (seq(a), si + 1),
+                502,
+                &filler(len as usize, a as u8),
+            ));
+            ts += 1_000 * MS + rtt;
+        } else {
+            ts += rtt;
+        }
+        v.push(c.seg(ts, Dir::In, "A", (si + 1, seq(b + 1)), 509, &[]));
+    }
+    let end = seq(SLOW_SEGMENTS);
+    v.push(c.seg(ts + MS, Dir::Out, "FA", (end, si + 1), 502, &[]));
+    v.push(c.seg(ts + MS + rtt, Dir::In, "FA", (si + 1, end + 1), 509, &[]));
+    v.push(c.seg(
+        ts + 2 * MS + rtt,
+        Dir::Out,
+        "A",
+        (end + 1, si + 2),
+        502,
+        &[],
+    ));
+    v.sort_by_key(|p| p.ts);
+    v
+}
+
 fn health(v: &mut Vec<Fixture>) -> Result<()> {
     let mut p = Pcap::le_us(linktype::ETHERNET)?;
     p.add_all(&with_link(
@@ -2429,6 +2618,47 @@ fn health(v: &mut Vec<Fixture>) -> Result<()> {
              HTTPS-port sessions to 151.101.65.69.",
             fmt_ts(Some(T0 + 1_000_000 * MS)),
             starts.join(", ")
+        ),
+    )?);
+
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    p.add_all(&with_link(&ssh_brute_force(T0 + 1_300_000 * MS), ethernet))?;
+    v.push(p.finish(
+        "ssh-brute-force-ethernet.pcap",
+        &format!(
+            "pcap LE, µs. Ethernet II: a login brute force. Ground truth (checked with tshark \
+             4.0.17): {BRUTE_FORCE_CONNECTIONS} \
+             TCP connections from 203.0.113.66 (ports 50000-50029) to 192.168.1.10:22, one every \
+             0.8 s; each SYN, SYN/ACK after 1 ms, ACK (`tcp.analysis.initial_rtt` 0.001100000 s), \
+             the server's banner `SSH-2.0-OpenSSH_9.6` (21 bytes), 40 bytes from the client, \
+             FIN/ACK from the server, FIN/ACK from the client, last ACK: 8 frames, every \
+             handshake completed, no `tcp.analysis` flag. 240 frames."
+        ),
+    )?);
+
+    let mut p = Pcap::le_us(linktype::ETHERNET)?;
+    p.add_all(&with_link(&slow_server(T0 + 1_400_000 * MS), ethernet))?;
+    let lossy: Vec<String> = SLOW_LOSSY_ROUNDS
+        .iter()
+        .map(|r| (2 * r).to_string())
+        .collect();
+    v.push(p.finish(
+        "slow-server-retransmissions-ethernet.pcap",
+        &format!(
+            "pcap LE, µs. Ethernet II, captured at the client 192.168.1.23. Ground truth \
+             (checked with tshark 4.0.17): \
+             {FAST_CONNECTIONS} connections to 93.184.216.34:443, 0.3 s apart, each SYN, SYN/ACK \
+             after 2 ms, ACK (`tcp.analysis.initial_rtt` 0.002100000 s) and RST/ACK from the \
+             client; then 4 connections to 198.51.100.80:443 with SYN/ACK after 400 ms (initial \
+             RTT 0.400200000 s): three reset by the client at once, and one (client port 52100) \
+             uploading {SLOW_SEGMENTS} segments of 16 bytes, two per round trip; the first \
+             segment of 14 round trips (segments {}) is lost: the server repeats its last ACK \
+             (14 frames `tcp.analysis.duplicate_ack`) and the client sends the segment again 1 \
+             s after the original (14 frames `tcp.analysis.retransmission`, no fast or spurious \
+             retransmission); FIN/ACK both ways and the last ACK. 24 connections, every \
+             handshake completed; on the upload, 14 of 126 data segments (with payload or FIN) \
+             retransmitted.",
+            lossy.join(", ")
         ),
     )?);
     Ok(())
