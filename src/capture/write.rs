@@ -161,6 +161,18 @@ impl<W: Write> PcapWriter<W> {
         self.w.flush()
     }
 
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.w
+    }
+
+    /// The underlying writer, for example to drain a `Vec<u8>` of whole records or blocks into
+    /// a file between two packets (see [`PacketWriter`]). Bytes taken out of it still count in
+    /// `offset()`.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.w
+    }
+
     /// Flushes and returns the underlying writer.
     pub fn into_inner(mut self) -> io::Result<W> {
         self.w.flush()?;
@@ -223,6 +235,7 @@ mod block {
     pub const IDB: u32 = 1;
     pub const PB: u32 = 2;
     pub const SPB: u32 = 3;
+    pub const ISB: u32 = 5;
     pub const EPB: u32 = 6;
 }
 
@@ -426,6 +439,48 @@ impl<W: Write> PcapngWriter<W> {
         self.block(block::PB, &body)
     }
 
+    /// Writes an Interface Statistics Block for `interface_id`, stamped `ts_ns`, with the
+    /// counters that are `Some` (`isb_starttime`, `isb_endtime`, `isb_ifrecv`, `isb_ifdrop`,
+    /// `isb_filteraccept`, `isb_osdrop`, `isb_usrdeliv`). Returns the block's offset.
+    pub fn write_isb(
+        &mut self,
+        interface_id: u32,
+        ts_ns: i64,
+        stats: &InterfaceStatistics,
+    ) -> io::Result<u64> {
+        let clock = self.clock(interface_id)?;
+        let mut body = Vec::with_capacity(96);
+        let units = clock.units(ts_ns)?;
+        self.put32(&mut body, interface_id);
+        self.put32(&mut body, (units >> 32) as u32);
+        self.put32(&mut body, units as u32);
+        let mut opts = Vec::new();
+        for (code, t) in [(2u16, stats.start_ns), (3, stats.end_ns)] {
+            if let Some(t) = t {
+                let u = clock.units(t)?;
+                let mut v = Vec::with_capacity(8);
+                self.put32(&mut v, (u >> 32) as u32);
+                self.put32(&mut v, u as u32);
+                self.opt(&mut opts, code, &v);
+            }
+        }
+        for (code, n) in [
+            (4u16, stats.if_recv),
+            (5, stats.if_drop),
+            (6, stats.filter_accept),
+            (7, stats.os_drop),
+            (8, stats.user_delivered),
+        ] {
+            if let Some(n) = n {
+                let mut v = Vec::with_capacity(8);
+                self.put64(&mut v, n);
+                self.opt(&mut opts, code, &v);
+            }
+        }
+        self.end_options(&mut body, &opts);
+        self.block(block::ISB, &body)
+    }
+
     /// Writes a block of any type with the given body (padded to 4 bytes): custom blocks
     /// (`0x00000BAD`), statistics, or types a reader does not know and must skip.
     pub fn write_block(&mut self, block_type: u32, body: &[u8]) -> io::Result<u64> {
@@ -442,6 +497,18 @@ impl<W: Write> PcapngWriter<W> {
     /// Flushes the underlying writer (for a live capture that others read while it grows).
     pub fn flush(&mut self) -> io::Result<()> {
         self.w.flush()
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        &self.w
+    }
+
+    /// The underlying writer, for example to drain a `Vec<u8>` of whole records or blocks into
+    /// a file between two packets (see [`PacketWriter`]). Bytes taken out of it still count in
+    /// `offset()`.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.w
     }
 
     /// Flushes and returns the underlying writer.
@@ -510,6 +577,210 @@ impl<W: Write> PcapngWriter<W> {
 fn pad4(v: &mut Vec<u8>) {
     while v.len() % 4 != 0 {
         v.push(0);
+    }
+}
+
+/// Counters of an Interface Statistics Block (pcapng); `None` is not written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InterfaceStatistics {
+    /// `isb_starttime`: when counting started, epoch nanoseconds.
+    pub start_ns: Option<i64>,
+    /// `isb_endtime`: when counting ended, epoch nanoseconds.
+    pub end_ns: Option<i64>,
+    /// `isb_ifrecv`: packets received by the interface (libpcap's `ps_recv`).
+    pub if_recv: Option<u64>,
+    /// `isb_ifdrop`: packets the interface or its driver dropped (libpcap's `ps_ifdrop`).
+    pub if_drop: Option<u64>,
+    /// `isb_filteraccept`: packets the capture filter accepted.
+    pub filter_accept: Option<u64>,
+    /// `isb_osdrop`: packets the operating system dropped for lack of buffer (libpcap's
+    /// `ps_drop`).
+    pub os_drop: Option<u64>,
+    /// `isb_usrdeliv`: packets delivered to the writer.
+    pub user_delivered: Option<u64>,
+}
+
+/// What a capture stream records about itself: one interface, in one section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamOptions<'a> {
+    /// Link type (`LINKTYPE_*`).
+    pub link_type: LinkType,
+    /// Snap length.
+    pub snaplen: u32,
+    /// Timestamps with nanosecond resolution (pcapng `if_tsresol` 9, pcap magic `a1b23c4d`)
+    /// instead of microseconds.
+    pub nanos: bool,
+    /// `if_name` (pcapng only).
+    pub interface: Option<&'a str>,
+    /// `if_description` (pcapng only).
+    pub description: Option<&'a str>,
+    /// `if_filter`, the libpcap filter string (pcapng only).
+    pub filter: Option<&'a str>,
+    /// `shb_os` (pcapng only).
+    pub os: Option<&'a str>,
+    /// `shb_hardware` (pcapng only).
+    pub hardware: Option<&'a str>,
+    /// `shb_userappl` (pcapng only).
+    pub user_appl: Option<&'a str>,
+}
+
+impl StreamOptions<'_> {
+    /// A stream of `link_type` frames, snap length 262144, microseconds, nothing else recorded.
+    pub fn new(link_type: LinkType) -> Self {
+        StreamOptions {
+            link_type,
+            snaplen: 262_144,
+            nanos: false,
+            interface: None,
+            description: None,
+            filter: None,
+            os: None,
+            hardware: None,
+            user_appl: None,
+        }
+    }
+}
+
+/// A pcap or pcapng writer for one capture stream (one interface), as a capture tool writes:
+/// the header on creation, then packets, then (pcapng) interface statistics.
+///
+/// Every record or block reaches the underlying writer whole, in one sequence of `write_all`
+/// calls made by one method. Over a `Vec<u8>`, which the caller drains into a file between two
+/// packets ([`get_mut`](Self::get_mut)), the file therefore only ever grows by whole records:
+/// a capture killed at any moment leaves a file that reads to its last packet.
+///
+/// ```
+/// use pcapscope::capture::write::{PacketWriter, StreamOptions};
+/// use pcapscope::capture::{linktype, Format, Reader};
+///
+/// let opts = StreamOptions {
+///     interface: Some("eth0"),
+///     filter: Some("udp port 53"),
+///     nanos: true,
+///     ..StreamOptions::new(linktype::ETHERNET)
+/// };
+/// let mut w = PacketWriter::new(Vec::new(), Format::Pcapng, &opts)?;
+/// w.write_packet(1_700_000_000_000_000_001, 60, &[0u8; 60])?;
+/// let mut file = std::mem::take(w.get_mut()); // whole blocks only
+/// w.write_packet(1_700_000_000_000_000_002, 60, &[0u8; 60])?;
+/// file.extend(w.into_inner()?);
+///
+/// let mut r = Reader::new(&file[..])?;
+/// assert_eq!(r.next_frame()?.unwrap().ts_ns, 1_700_000_000_000_000_001);
+/// assert_eq!(r.next_frame()?.unwrap().ts_ns, 1_700_000_000_000_000_002);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub enum PacketWriter<W: Write> {
+    /// A pcap file (little-endian).
+    Pcap(PcapWriter<W>),
+    /// A pcapng section with one interface (id 0).
+    Pcapng(PcapngWriter<W>),
+}
+
+impl<W: Write> PacketWriter<W> {
+    /// Writes the file header (pcap) or the Section Header and Interface Description Blocks
+    /// (pcapng).
+    pub fn new(w: W, format: super::Format, opts: &StreamOptions<'_>) -> io::Result<Self> {
+        Ok(match format {
+            super::Format::Pcap => PacketWriter::Pcap(PcapWriter::new(
+                w,
+                PcapOptions {
+                    snaplen: opts.snaplen,
+                    nanos: opts.nanos,
+                    ..PcapOptions::new(opts.link_type)
+                },
+            )?),
+            super::Format::Pcapng => {
+                let mut ng = PcapngWriter::new(
+                    w,
+                    &SectionOptions {
+                        hardware: opts.hardware,
+                        os: opts.os,
+                        user_appl: opts.user_appl,
+                        ..Default::default()
+                    },
+                )?;
+                ng.add_interface(&InterfaceOptions {
+                    snaplen: opts.snaplen,
+                    name: opts.interface,
+                    description: opts.description,
+                    filter: opts.filter,
+                    tsresol: Some(if opts.nanos { 9 } else { 6 }),
+                    ..InterfaceOptions::new(opts.link_type)
+                })?;
+                PacketWriter::Pcapng(ng)
+            }
+        })
+    }
+
+    /// The container format.
+    pub fn format(&self) -> super::Format {
+        match self {
+            PacketWriter::Pcap(_) => super::Format::Pcap,
+            PacketWriter::Pcapng(_) => super::Format::Pcapng,
+        }
+    }
+
+    /// Writes one packet: `data` is what was captured, `orig_len` the length on the wire.
+    /// Returns its offset.
+    pub fn write_packet(&mut self, ts_ns: i64, orig_len: u32, data: &[u8]) -> io::Result<u64> {
+        match self {
+            PacketWriter::Pcap(w) => w.write_packet(ts_ns, orig_len, data),
+            PacketWriter::Pcapng(w) => w.write_epb(0, ts_ns, orig_len, data, None),
+        }
+    }
+
+    /// Writes an Interface Statistics Block stamped `ts_ns` (pcapng); pcap has no place for
+    /// statistics, so nothing is written there. Returns whether a block was written.
+    pub fn write_statistics(
+        &mut self,
+        ts_ns: i64,
+        stats: &InterfaceStatistics,
+    ) -> io::Result<bool> {
+        match self {
+            PacketWriter::Pcap(_) => Ok(false),
+            PacketWriter::Pcapng(w) => w.write_isb(0, ts_ns, stats).map(|_| true),
+        }
+    }
+
+    /// Bytes written so far, drained or not.
+    pub fn offset(&self) -> u64 {
+        match self {
+            PacketWriter::Pcap(w) => w.offset(),
+            PacketWriter::Pcapng(w) => w.offset(),
+        }
+    }
+
+    /// Flushes the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self {
+            PacketWriter::Pcap(w) => w.flush(),
+            PacketWriter::Pcapng(w) => w.flush(),
+        }
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        match self {
+            PacketWriter::Pcap(w) => w.get_ref(),
+            PacketWriter::Pcapng(w) => w.get_ref(),
+        }
+    }
+
+    /// The underlying writer; between two calls of this writer it holds whole records only.
+    pub fn get_mut(&mut self) -> &mut W {
+        match self {
+            PacketWriter::Pcap(w) => w.get_mut(),
+            PacketWriter::Pcapng(w) => w.get_mut(),
+        }
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn into_inner(self) -> io::Result<W> {
+        match self {
+            PacketWriter::Pcap(w) => w.into_inner(),
+            PacketWriter::Pcapng(w) => w.into_inner(),
+        }
     }
 }
 
@@ -709,6 +980,99 @@ mod tests {
             .is_err());
         let mut p = PcapWriter::new(Vec::new(), PcapOptions::new(1)).unwrap();
         assert!(p.write_packet(-1, 1, &[0]).is_err());
+    }
+
+    #[test]
+    fn packet_writer_writes_both_formats_with_stream_metadata() {
+        let opts = StreamOptions {
+            snaplen: 96,
+            nanos: true,
+            interface: Some("lo"),
+            description: Some("Loopback"),
+            filter: Some("udp port 5353"),
+            os: Some("Linux 6.1"),
+            hardware: Some("x86_64"),
+            user_appl: Some("pcapscope 0.1.0"),
+            ..StreamOptions::new(linktype::ETHERNET)
+        };
+        for format in [Format::Pcap, Format::Pcapng] {
+            let mut w = PacketWriter::new(Vec::new(), format, &opts).unwrap();
+            assert_eq!(w.format(), format);
+            w.write_packet(T0, 120, &[7; 96]).unwrap();
+            // Drain what is written so far, as the capture does between packets.
+            let mut file = std::mem::take(w.get_mut());
+            assert_eq!(file.len() as u64, w.offset());
+            let second = w.write_packet(T0 + 1, 10, &[8; 10]).unwrap();
+            assert_eq!(second, file.len() as u64);
+            let stats = InterfaceStatistics {
+                start_ns: Some(T0 - 1_000_000_000),
+                end_ns: Some(T0 + 1_000_000_000),
+                if_recv: Some(3),
+                if_drop: Some(0),
+                os_drop: Some(1),
+                user_delivered: Some(2),
+                ..Default::default()
+            };
+            let wrote = w.write_statistics(T0 + 2, &stats).unwrap();
+            assert_eq!(wrote, format == Format::Pcapng);
+            file.extend(w.into_inner().unwrap());
+            let got = frames(&file);
+            assert_eq!(got.len(), 2, "{format:?}");
+            assert_eq!((got[0].1, got[0].2, got[0].3), (T0, 120, 96));
+            assert_eq!((got[1].1, got[1].6.len()), (T0 + 1, 10));
+            let has = |needle: &str| file.windows(needle.len()).any(|w| w == needle.as_bytes());
+            let ng = format == Format::Pcapng;
+            for text in [
+                "lo",
+                "Loopback",
+                "udp port 5353",
+                "Linux 6.1",
+                "pcapscope 0.1.0",
+            ] {
+                assert_eq!(has(text), ng, "{text} in {format:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn statistics_block_is_well_formed() {
+        let mut w = PcapngWriter::new(Vec::new(), &SectionOptions::default()).unwrap();
+        w.add_interface(&InterfaceOptions {
+            tsresol: Some(9),
+            ..InterfaceOptions::new(linktype::ETHERNET)
+        })
+        .unwrap();
+        let at = w
+            .write_isb(
+                0,
+                T0,
+                &InterfaceStatistics {
+                    start_ns: Some(T0 - 5),
+                    if_recv: Some(0x0102_0304_0506_0708),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let bytes = w.into_inner().unwrap();
+        let b = &bytes[at as usize..];
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        assert_eq!(u32_at(0), 5, "block type");
+        let total = u32_at(4) as usize;
+        assert_eq!(total, b.len());
+        assert_eq!(u32_at(total - 4) as usize, total, "trailing length");
+        assert_eq!(u32_at(8), 0, "interface id");
+        let ts = (u64::from(u32_at(12)) << 32) | u64::from(u32_at(16));
+        assert_eq!(ts as i64, T0);
+        // isb_starttime (2), isb_ifrecv (4), opt_endofopt.
+        assert_eq!(&b[20..24], &[2, 0, 8, 0]);
+        let start = (u64::from(u32_at(24)) << 32) | u64::from(u32_at(28));
+        assert_eq!(start as i64, T0 - 5);
+        assert_eq!(&b[32..36], &[4, 0, 8, 0]);
+        assert_eq!(&b[36..44], &0x0102_0304_0506_0708u64.to_le_bytes());
+        assert_eq!(&b[44..48], &[0, 0, 0, 0]);
+        assert_eq!(total, 52);
+        // The reader skips it.
+        assert!(frames(&bytes).is_empty());
     }
 
     #[test]
