@@ -623,6 +623,7 @@ impl App {
             let chart = *chart;
             defer(move |app| app.draw_chart(chart));
         }
+        self.draw_health_charts();
         defer(|app| {
             if app.first_chart_pending
                 && app.snapshot.as_ref().is_some_and(|s| s.summary.packets > 0)
@@ -922,9 +923,12 @@ pub fn start() {
     });
 
     // Charts: hover readout, and redraw on resize at the device pixel ratio.
-    for chart in Chart::ALL {
-        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name()))
-        else {
+    let names = Chart::ALL
+        .iter()
+        .map(|c| c.name())
+        .chain(render::HealthChart::ALL.iter().map(|c| c.name()));
+    for name in names {
+        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={name}]")) else {
             continue;
         };
         let Ok(canvas) = el.dyn_into::<HtmlCanvasElement>() else {
@@ -1078,6 +1082,21 @@ fn explore_listeners(window: &Window, doc: &Document) {
     if let Some(b) = doc.get_element_by_id("thresholds-reset") {
         listen(&b, "click", |_: Event| {
             with_app(|app| app.reset_thresholds());
+        });
+    }
+    for chart in render::HealthChart::ALL {
+        let chart = *chart;
+        let Ok(Some(el)) = doc.query_selector(&format!("canvas[data-chart={}]", chart.name()))
+        else {
+            continue;
+        };
+        listen(&el, "click", move |ev: MouseEvent| {
+            let dpr = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio().max(1.0));
+            let (x, y) = (
+                f64::from(ev.offset_x()) * dpr,
+                f64::from(ev.offset_y()) * dpr,
+            );
+            with_app(|app| app.health_chart_click(chart, x, y));
         });
     }
     listen(window, "hashchange", |_: Event| {

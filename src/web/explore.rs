@@ -982,7 +982,7 @@ impl App {
 
     /// The text a click or drag builds on: the box's text when it compiles, else the filter
     /// applied.
-    fn editable_filter(&self) -> String {
+    pub(super) fn editable_filter(&self) -> String {
         let boxed = self.filter_input().map(|i| i.value()).unwrap_or_default();
         if filter::compile(&boxed).is_ok() {
             boxed

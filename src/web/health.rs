@@ -8,7 +8,8 @@
 use super::{by_test_id, set_text, thousands, App};
 use crate::health::detect::{Finding, FindingKind, Severity, Thresholds};
 use crate::health::HealthReport;
-use crate::render::format;
+use crate::render::{self, format, Chart, HealthChart, HealthView};
+use crate::stats::Snapshot;
 use crate::web::messages::ToWorker;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement};
@@ -94,6 +95,43 @@ fn threshold_label(name: &str) -> (String, &'static str) {
             "DNS failures",
             "failures that make a finding without a burst",
         ),
+        "port_scan_min_ports" => ("Port scan: ports", "ports of one host a client must try"),
+        "host_scan_min_hosts" => ("Host scan: hosts", "hosts a client must try on one port"),
+        "scan_min_failed_share" => (
+            "Scan: failed share",
+            "share of attempts that must fail (0-1)",
+        ),
+        "failed_connections_min" => ("Failed connections", "failed connections to one service"),
+        "brute_force_min_connections" => {
+            ("Brute force: connections", "connections to a login service")
+        }
+        "brute_force_min_connections_web" => {
+            ("Brute force: web connections", "connections to a web port")
+        }
+        "brute_force_min_short_share" => (
+            "Brute force: short share",
+            "share that must be short or failed (0-1)",
+        ),
+        "brute_force_min_answered_share" => (
+            "Brute force: answered share",
+            "share whose handshake completed (0-1)",
+        ),
+        "brute_force_min_rate_per_min" => {
+            ("Brute force: per minute", "connections a minute at least")
+        }
+        "retrans_min_data_frames" => (
+            "Retransmissions: segments",
+            "data segments a host pair needs",
+        ),
+        "retrans_min_count" => ("Retransmissions: count", "retransmitted segments at least"),
+        "retrans_min_share" => (
+            "Retransmissions: share",
+            "share of segments retransmitted (0-1)",
+        ),
+        "rtt_outlier_factor" => ("Slow handshake: × median", "times the capture's median RTT"),
+        "rtt_outlier_floor_ms" => ("Slow handshake: + ms", "ms above the median at least"),
+        "rtt_outlier_min_samples" => ("Slow handshake: samples", "handshakes the capture needs"),
+        "rtt_outlier_min_connections" => ("Slow handshake: count", "slow handshakes per server"),
         _ => ("", ""),
     };
     if label.is_empty() {
@@ -175,12 +213,12 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
         },
         Figure {
             name: "handshake-rtt",
-            label: "Handshake RTT",
+            label: "Handshake RTT (median)",
             value: rtt.median.map_or("–".into(), micros),
             number: rtt.median,
             detail: match (rtt.p95, rtt.samples) {
                 (Some(p95), n) => {
-                    format!("median · p95 {} · {} handshakes", micros(p95), thousands(n))
+                    format!("p95 {} · {} handshakes", micros(p95), thousands(n))
                 }
                 _ => "no completed handshake".into(),
             },
@@ -249,13 +287,13 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
         },
         Figure {
             name: "dns-time",
-            label: "DNS response time",
+            label: "DNS response time (median)",
             value: dns_time.map(|p| p.median).map_or("–".into(), micros),
             number: dns_time.map(|p| p.median),
             detail: dns_time
                 .map(|p| p.p95)
                 .map_or("no answered query".into(), |p| {
-                    format!("median · p95 {}", micros(p))
+                    format!("p95 {}", micros(p))
                 }),
             filter: None,
         },
@@ -263,6 +301,60 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
 }
 
 impl App {
+    /// Draws every health chart from the report on screen and the view's timeline, one chart
+    /// per task (nothing before the first report).
+    pub(super) fn draw_health_charts(&mut self) {
+        if self.health.report.is_none() {
+            return;
+        }
+        for chart in HealthChart::ALL {
+            let chart = *chart;
+            super::defer(move |app| app.draw_health_chart(chart));
+        }
+    }
+
+    fn draw_health_chart(&mut self, chart: HealthChart) {
+        let Some(report) = self.health.report.as_ref() else {
+            return;
+        };
+        let empty = Snapshot::default();
+        let snap = self.snapshot.as_ref().unwrap_or(&empty);
+        let data =
+            HealthView::new(report, &snap.timeline).with_time_zero(self.explore.reference_ns());
+        // The retransmissions strip sits under the traffic chart, on its time axis.
+        let axis = match chart {
+            HealthChart::Retransmissions => self
+                .layout(Chart::Timeline.name())
+                .and_then(|l| l.time_axis),
+            _ => None,
+        };
+        let layout = self.paint(chart.name(), |area, opts| {
+            let drawn = match axis {
+                Some(axis) => render::draw_retransmissions_aligned(area, &data, &axis, opts, 1.0),
+                None => render::draw_health(chart, area, &data, opts),
+            };
+            drawn
+                .map(|l| (l, render::health_text_alternative(chart, &data, opts)))
+                .map_err(|e| e.to_string())
+        });
+        if let Some(l) = layout {
+            self.set_layout(chart.name(), l);
+        }
+    }
+
+    /// A click on a health chart: its mark's filter is added to the filter.
+    pub(super) fn health_chart_click(&mut self, chart: HealthChart, x: f64, y: f64) {
+        let Some(term) = self
+            .layout(chart.name())
+            .and_then(|l| l.hit(x, y))
+            .and_then(|r| r.filter.clone())
+        else {
+            return;
+        };
+        let text = crate::filter::compose::and_term(&self.editable_filter(), &term);
+        self.set_and_apply(text);
+    }
+
     /// Asks the worker for the health report of view `view` with the current thresholds.
     pub(super) fn request_health(&self, view: u32) {
         if let Some(p) = by_test_id(&self.doc, "anomalies") {
@@ -281,6 +373,7 @@ impl App {
         }
         self.health.report = Some(report);
         self.render_health(elapsed_ms);
+        self.draw_health_charts();
     }
 
     /// A new file is opening: forget the old report.

@@ -134,7 +134,13 @@ impl Session {
     }
 
     /// `report` with its per-packet figures cut to the view's packets.
-    fn restrict(&self, mut report: HealthReport) -> HealthReport {
+    fn restrict(&self, report: HealthReport) -> HealthReport {
+        let mut report = report.restrict(|frame| {
+            usize::try_from(frame)
+                .ok()
+                .and_then(|f| f.checked_sub(1))
+                .is_some_and(|p| self.view.keeps(p))
+        });
         let c = &self.view.tcp_counts;
         let n = |name: &str| c.get(name).unwrap_or(0);
         let t = &mut report.tcp_analysis;
