@@ -37,12 +37,14 @@ pub mod capture;
 pub mod decode;
 pub mod dissect;
 pub mod filter;
+pub mod geo;
 pub mod hashing;
 pub mod health;
 pub mod index;
 pub mod render;
 pub mod report;
 pub mod stats;
+pub mod traffic;
 pub mod view;
 pub mod web;
 

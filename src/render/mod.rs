@@ -36,8 +36,11 @@
 //! and [`ChartLayout`] coordinates are device pixels (see [`ChartLayout::hit_css`]).
 
 pub mod format;
+pub mod graph;
+pub mod heatmap;
 mod health;
 mod histogram;
+pub mod map;
 mod ranked;
 pub mod services;
 pub mod theme;

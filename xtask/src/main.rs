@@ -6,11 +6,12 @@ use std::path::PathBuf;
 mod bench;
 mod bench_browser;
 mod fixtures;
+mod geodata;
 mod sample;
 mod test;
 mod web;
 
-const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench [FILE]|fixtures>";
+const USAGE: &str = "usage: cargo xtask <serve|dist|test|bench [FILE]|fixtures|geodata>";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,6 +22,7 @@ fn main() -> Result<()> {
             sample::run(&root.join("www/sample.pcapng"))
         }
         Some("sample") => sample::run(&root.join("www/sample.pcapng")),
+        Some("geodata") => geodata::run(&root, args.get(1)),
         Some("bench") => bench::run(&root, args.get(1)),
         Some("test") => test::run(&root),
         Some("dist") => web::dist(&root),

