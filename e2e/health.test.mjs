@@ -2,39 +2,19 @@
 // findings list names the scan in the SYN-scan capture and "Show packets" filters to it; the
 // TCP figures equal the native engine's (which equal tshark's, see tests/tcp_analysis_corpus.rs)
 // and follow the display filter; thresholds change the findings.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { root, serveDist, newPage as newPageOf, openFile, viewReady, nativeFiltered, pcapscopeJson } from './support.mjs';
+import { root, browserSession, artifacts, openFile, viewReady, nativeFiltered, pcapscopeJson } from './support.mjs';
 
 const corpus = path.resolve(root, '../shared/corpus');
-const artifacts = path.join(root, 'target', 'e2e-artifacts');
 const SCAN = path.join(corpus, 'cs__synscan.pcapng');
 const RETRANS = path.join(corpus, 'cs__tcp_retransmissions.pcapng');
 const skip = !existsSync(SCAN) && 'no ../shared/corpus';
 
-let server, origin, browser, context;
-
-before(async () => {
-  await mkdir(artifacts, { recursive: true });
-  server = await serveDist();
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-  context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const newPage = (hash = '') => newPageOf(context, origin, hash);
+const session = browserSession();
+const newPage = session.newPage;
 
 /// Waits for the health report of the view asked for last.
 async function healthReady(page) {

@@ -4,38 +4,18 @@
 //
 // Expected counts are tshark 4.0's (`tshark -r FILE -Y FILTER | wc -l`), the same numbers
 // tests/filter_corpus.rs keeps for the native filter.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { root, serveDist, newPage as newPageOf, openFile, viewReady, nativeFiltered } from './support.mjs';
+import { root, browserSession, artifacts, openFile, viewReady, nativeFiltered } from './support.mjs';
 
 const corpus = path.resolve(root, '../shared/corpus');
-const artifacts = path.join(root, 'target', 'e2e-artifacts');
 const ESPN = path.join(corpus, 'cs__http_espn.pcapng');
 const skip = !existsSync(ESPN) && 'no ../shared/corpus';
 
-let server, origin, browser, context;
-
-before(async () => {
-  await mkdir(artifacts, { recursive: true });
-  server = await serveDist();
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-  context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-const newPage = (hash = '') => newPageOf(context, origin, hash);
+const session = browserSession();
+const newPage = session.newPage;
 
 async function metric(page, name) {
   return page.$eval(`[data-metric=${name}]`, (el) => el.dataset.value);

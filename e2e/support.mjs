@@ -1,6 +1,8 @@
 // Shared by the end-to-end tests: a static server for dist/ and the native binary's JSON.
 import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
+import { before, after } from 'node:test';
+import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -8,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const dist = path.join(root, 'dist');
+/// Where end-to-end tests leave screenshots.
+export const artifacts = path.join(root, 'target', 'e2e-artifacts');
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
@@ -79,4 +83,27 @@ export async function openFile(page, file) {
 /// What `pcapscope stats --json -Y FILTER` counts (the native engine, same filter).
 export function nativeFiltered(file, filter) {
   return pcapscopeJson(['stats', '--json', '-Y', filter, file]);
+}
+
+/// The browser of a test file: before its tests, serves dist/ and launches Debian's Chromium
+/// with one context; after them, closes both. The returned object's `origin` and `context` are
+/// set once `before` has run; `newPage(hash)` opens a page in that context.
+export function browserSession({ viewport = { width: 1400, height: 1100 } } = {}) {
+  const s = { server: null, origin: null, browser: null, context: null };
+  before(async () => {
+    await mkdir(artifacts, { recursive: true });
+    s.server = await serveDist();
+    s.origin = `http://127.0.0.1:${s.server.address().port}`;
+    s.browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
+    s.context = await s.browser.newContext({ viewport });
+  });
+  after(async () => {
+    await s.browser?.close();
+    s.server?.close();
+  });
+  s.newPage = (hash = '') => newPage(s.context, s.origin, hash);
+  return s;
 }
