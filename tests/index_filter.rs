@@ -832,12 +832,29 @@ mod speed {
             index.push_record(u64::from(i) * 800, &record(i));
         }
         let built = now_ms() - t;
+        let t = now_ms();
+        let mut stats = pcapscope::stats::Aggregator::default();
+        for i in 0..N {
+            stats.push(&record(i));
+        }
+        let aggregated = now_ms() - t - generated;
+        let t = now_ms();
+        let mut health = pcapscope::health::Health::new();
+        for i in 0..N {
+            health.push(u64::from(i) + 1, &record(i));
+        }
+        let analysed = now_ms() - t - generated;
         let mut lines = vec![format!(
+            "per record, beyond making it: aggregates {:.0} ns, health analyses {:.0} ns",
+            aggregated * 1e6 / f64::from(N),
+            analysed * 1e6 / f64::from(N)
+        )];
+        lines.push(format!(
             "{} entries built in {built:.0} ms (of which making the records {generated:.0} ms; \
              {sum}), {:.1} bytes/entry",
             index.len(),
             index.heap_bytes() as f64 / index.len() as f64
-        )];
+        ));
         for text in [
             "",
             "tcp.port == 443",
