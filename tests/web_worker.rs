@@ -9,8 +9,11 @@
 use pcapscope::capture::write::{InterfaceOptions, PcapOptions, PcapWriter, PcapngWriter};
 use pcapscope::capture::{Format, Reader};
 use pcapscope::index::SortKey;
+use pcapscope::stats::Snapshot;
 use pcapscope::web::load::{self, Post};
-use pcapscope::web::messages::{decode, encode, FromWorker, ToWorker};
+use pcapscope::web::messages::{
+    decode, encode, Damage, FileInfo, FromWorker, LiveToWorker, ToWorker,
+};
 use pcapscope::web::worker;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -467,4 +470,335 @@ async fn a_reading_helper_that_fails_is_done_without() {
     assert!(load::sync_reads() > sync_reads, "read again synchronously");
     assert!(!load::reader_ready(), "gone");
     load::stop_reader();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live captures: the same bytes, fed in messages, end as the file does.
+
+/// The page's live envelope: `{ live, chunk }`.
+fn live_envelope(msg: &LiveToWorker, chunk: Option<&js_sys::ArrayBuffer>) -> JsValue {
+    let o = js_sys::Object::new();
+    js_sys::Reflect::set(&o, &"live".into(), &JsValue::from_str(&encode(msg))).unwrap();
+    if let Some(c) = chunk {
+        js_sys::Reflect::set(&o, &"chunk".into(), c).unwrap();
+    }
+    o.into()
+}
+
+/// Posts `bytes[from..to]` as the next live chunk (its own `ArrayBuffer`, as a WebSocket
+/// message brings).
+fn live_chunk(inbox: &Inbox, bytes: &[u8]) {
+    let buf = js_sys::Uint8Array::from(bytes).buffer();
+    worker::handle(
+        &live_envelope(&LiveToWorker::Chunk, Some(&buf)),
+        &inbox.post(),
+    );
+}
+
+/// Feeds `bytes` as a live capture named `name`, in messages ending at `cuts`, then ends it;
+/// everything the worker posted (all of it synchronously).
+fn live(name: &str, bytes: &[u8], cuts: &[usize]) -> Vec<FromWorker> {
+    let inbox = Inbox::default();
+    worker::handle(
+        &live_envelope(&LiveToWorker::Open { name: name.into() }, None),
+        &inbox.post(),
+    );
+    let mut from = 0;
+    for &cut in cuts {
+        live_chunk(&inbox, &bytes[from..cut]);
+        from = cut;
+    }
+    worker::handle(&live_envelope(&LiveToWorker::End, None), &inbox.post());
+    inbox.messages()
+}
+
+/// Where each pcapng block or pcap record ends (the pcap file header is the first unit).
+fn unit_ends(bytes: &[u8]) -> Vec<usize> {
+    let u32_at = |at: usize, be: bool| {
+        let b: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+        if be {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    };
+    let mut ends = Vec::new();
+    let mut at = 0;
+    if u32_at(0, false) == 0x0A0D_0D0A {
+        let mut be = false;
+        while at < bytes.len() {
+            if u32_at(at, false) == 0x0A0D_0D0A {
+                be = u32_at(at + 8, false) != 0x1A2B_3C4D;
+            }
+            at += u32_at(at + 4, be) as usize;
+            ends.push(at);
+        }
+    } else {
+        let be = u32_at(0, false) == 0xd4c3_b2a1 || u32_at(0, false) == 0x4d3c_b2a1;
+        at = 24;
+        ends.push(at);
+        while at < bytes.len() {
+            at += 16 + u32_at(at + 8, be) as usize;
+            ends.push(at);
+        }
+    }
+    ends
+}
+
+/// The final message of a load (`Done`): info, snapshot and damage.
+fn final_of(msgs: &[FromWorker]) -> (FileInfo, Snapshot, Option<Damage>) {
+    msgs.iter()
+        .find_map(|m| match m {
+            FromWorker::Done {
+                info,
+                snapshot,
+                damage,
+                ..
+            } => Some((info.clone(), (**snapshot).clone(), damage.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no Done: {msgs:?}"))
+}
+
+async fn fetch_bytes(url: &str) -> Vec<u8> {
+    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let resp: web_sys::Response = JsFuture::from(scope.fetch_with_str(url))
+        .await
+        .unwrap()
+        .unchecked_into();
+    let buf = JsFuture::from(resp.array_buffer().unwrap()).await.unwrap();
+    js_sys::Uint8Array::new(&buf).to_vec()
+}
+
+/// A pcapng of about `target` bytes, from `big_pcap`'s frames.
+fn big_pcapng(target: usize) -> Vec<u8> {
+    let pcap = big_pcap(target);
+    let mut r = Reader::new(&pcap[..]).unwrap();
+    let mut w =
+        PcapngWriter::new(Vec::with_capacity(target + 100_000), &Default::default()).unwrap();
+    w.add_interface(&InterfaceOptions::new(r.link_types()[0]))
+        .unwrap();
+    while let Some(f) = r.next_frame().unwrap() {
+        w.write_epb(0, f.ts_ns, f.orig_len, f.data, None).unwrap();
+    }
+    w.into_inner().unwrap()
+}
+
+/// Cuts at pseudo-random places, pieces of 1 to `max` bytes.
+fn odd_cuts(len: usize, max: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    let mut x = 0x2545_f491u32;
+    while at < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        at = (at + 1 + x as usize % max).min(len);
+        cuts.push(at);
+    }
+    cuts
+}
+
+/// Every `n`-th unit end (and the last).
+fn every(ends: &[usize], n: usize) -> Vec<usize> {
+    ends.iter()
+        .enumerate()
+        .filter(|(i, _)| (i + 1) % n == 0 || *i == ends.len() - 1)
+        .map(|(_, e)| *e)
+        .collect()
+}
+
+/// A live capture of `bytes`, cut in each of `splits`, ends with the file load's `Done` and
+/// then offers exactly those bytes as a file.
+async fn live_as_file(name: &str, bytes: &[u8], splits: &[(&str, Vec<usize>)]) {
+    let (info, snapshot, damage) = final_of(&run(name, bytes).await);
+    for (how, cuts) in splits {
+        let msgs = live(name, bytes, cuts);
+        let (live_info, live_snapshot, live_damage) = final_of(&msgs);
+        assert_eq!(live_info, info, "{name}, {how}");
+        assert_eq!(live_damage, damage, "{name}, {how}");
+        assert!(live_snapshot == snapshot, "{name}, {how}: same snapshot");
+        // Progress, Done, then the file.
+        let n = msgs.len();
+        assert!(n >= 2, "{msgs:?}");
+        for m in &msgs[..n - 2] {
+            assert!(matches!(m, FromWorker::Progress { .. }), "{how}: {m:?}");
+        }
+        assert!(matches!(msgs[n - 2], FromWorker::Done { .. }));
+        let FromWorker::LiveFile {
+            name: file_name,
+            url,
+            size,
+        } = &msgs[n - 1]
+        else {
+            panic!("{how}: no LiveFile last: {:?}", msgs[n - 1]);
+        };
+        assert_eq!((file_name.as_str(), *size), (name, bytes.len() as u64));
+        assert!(
+            fetch_bytes(url).await == bytes,
+            "{name}, {how}: the saved file"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_live_capture_ends_with_the_snapshot_of_the_same_file() {
+    for (name, bytes) in [
+        (
+            "tcp-handshake-ns.pcapng",
+            &include_bytes!("../fixtures/tcp-handshake-ns.pcapng")[..],
+        ),
+        (
+            "multi-section-be-le.pcapng",
+            include_bytes!("../fixtures/multi-section-be-le.pcapng"),
+        ),
+        (
+            "http-get-ethernet.pcap",
+            include_bytes!("../fixtures/http-get-ethernet.pcap"),
+        ),
+    ] {
+        let ends = unit_ends(bytes);
+        let len = bytes.len();
+        live_as_file(
+            name,
+            bytes,
+            &[
+                ("in one message", vec![len]),
+                ("a block per message", ends.clone()),
+                ("three blocks per message", every(&ends, 3)),
+                ("7-byte pieces", (7..len).step_by(7).chain([len]).collect()),
+                ("1-byte pieces", (1..=len).collect()),
+                ("odd pieces", odd_cuts(len, 300)),
+            ],
+        )
+        .await;
+    }
+    // Larger than the pieces kept as a Blob: whole blocks in messages of about 256 KiB (as the
+    // capture sends them), and odd pieces.
+    let bytes = big_pcapng(12 * MIB);
+    let ends = unit_ends(&bytes);
+    let mut batches = Vec::new();
+    for &e in &ends {
+        if batches.last().is_none_or(|&b| e - b >= 256 * 1024) || e == bytes.len() {
+            batches.push(e);
+        }
+    }
+    live_as_file(
+        "live-lo.pcapng",
+        &bytes,
+        &[
+            ("batches of blocks", batches),
+            ("odd pieces", odd_cuts(bytes.len(), 70_000)),
+        ],
+    )
+    .await;
+
+    // The session is the live capture: views, and details re-read from its file.
+    let bytes = include_bytes!("../fixtures/tcp-handshake-ns.pcapng");
+    let msgs = live("live-lo.pcapng", bytes, &odd_cuts(bytes.len(), 50));
+    let (_, snapshot, _) = final_of(&msgs);
+    match view_of_everything() {
+        FromWorker::View { total, .. } => assert_eq!(total, snapshot.summary.packets),
+        other => panic!("{other:?}"),
+    }
+    let inbox = Inbox::default();
+    worker::handle(
+        &envelope(&ToWorker::Detail { number: 2 }, None),
+        &inbox.post(),
+    );
+    let mut r = Reader::new(&bytes[..]).unwrap();
+    r.next_frame().unwrap();
+    let second: String = r
+        .next_frame()
+        .unwrap()
+        .unwrap()
+        .data
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    match inbox.messages().as_slice() {
+        [FromWorker::Detail {
+            number, hex, error, ..
+        }] => {
+            assert_eq!((*number, hex, error), (2, &second, &None))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_live_capture_cut_inside_a_block_ends_as_the_cut_file() {
+    let whole = include_bytes!("../fixtures/tcp-handshake-ns.pcapng");
+    let ends = unit_ends(whole);
+    // The stream stops 10 bytes into the last block.
+    let cut = ends[ends.len() - 2] + 10;
+    let bytes = &whole[..cut];
+    let mut cuts = ends[..ends.len() - 1].to_vec();
+    cuts.push(cut);
+    live_as_file(
+        "cut.pcapng",
+        bytes,
+        &[
+            ("blocks, then a part", cuts),
+            ("odd pieces", odd_cuts(cut, 40)),
+        ],
+    )
+    .await;
+    let (_, _, damage) = final_of(&live("cut.pcapng", bytes, &[cut]));
+    assert_eq!(damage.unwrap().offset, ends[ends.len() - 2] as u64);
+}
+
+#[wasm_bindgen_test]
+async fn live_progress_comes_while_the_stream_is_quiet() {
+    let bytes = include_bytes!("../fixtures/http-get-ethernet.pcap");
+    let (_, snapshot, _) = final_of(&run("http-get-ethernet.pcap", bytes).await);
+    let inbox = Inbox::default();
+    worker::handle(
+        &live_envelope(
+            &LiveToWorker::Open {
+                name: "l.pcap".into(),
+            },
+            None,
+        ),
+        &inbox.post(),
+    );
+    let ends = unit_ends(bytes);
+    let mut from = 0;
+    for &e in &ends {
+        live_chunk(&inbox, &bytes[from..e]);
+        from = e;
+    }
+    // The first progress at once, the rest within 250 ms although nothing more arrives.
+    let last_packets = |i: &Inbox| {
+        i.messages().iter().rev().find_map(|m| match m {
+            FromWorker::Progress { packets, .. } => Some(*packets),
+            _ => None,
+        })
+    };
+    let first = inbox.messages().len();
+    assert!((1..=2).contains(&first), "{:?}", inbox.messages());
+    inbox
+        .wait_for("the last progress", |i| {
+            last_packets(i) == Some(snapshot.summary.packets)
+        })
+        .await;
+    sleep(400).await;
+    let n = inbox.messages().len();
+    assert!(n <= 3, "no more progress than needed: {n}");
+    worker::handle(&live_envelope(&LiveToWorker::End, None), &inbox.post());
+    assert_eq!(final_of(&inbox.messages()).1, snapshot);
+}
+
+#[wasm_bindgen_test]
+async fn a_live_stream_that_is_not_a_capture_is_said_so() {
+    let msgs = live("x.pcapng", b"HTTP/1.1 200 OK\r\n\r\nhello", &[10, 24]);
+    assert!(
+        matches!(msgs.as_slice(), [FromWorker::NotACapture { .. }]),
+        "{msgs:?}"
+    );
+    let msgs = live("x.pcapng", b"", &[]);
+    assert!(
+        matches!(msgs.as_slice(), [FromWorker::NotACapture { message }] if message.contains("no capture data")),
+        "{msgs:?}"
+    );
 }

@@ -85,6 +85,8 @@ pub struct Reader<R: Read> {
     pending: Option<CaptureError>,
     /// Reading has ended (end of file or error): `next_frame` returns `Ok(None)`.
     done: bool,
+    /// Reading ended at an error (not at a clean end of input): [`Reader::resume`] refuses.
+    failed: bool,
 }
 
 /// Where reading stopped inside the reader, before the frame number is attached.
@@ -381,6 +383,7 @@ impl<R: Read> Reader<R> {
             next_number: 1,
             pending: None,
             done: false,
+            failed: false,
         };
         if !reader.fill_to(4).map_err(at_start)? {
             return Err(at_start(ErrorKind::NotACapture));
@@ -498,6 +501,7 @@ impl<R: Read> Reader<R> {
     pub fn next_frame(&mut self) -> Result<Option<Frame<'_>>, CaptureError> {
         if let Some(e) = self.pending.take() {
             self.done = true;
+            self.failed = true;
             return Err(e);
         }
         if self.done {
@@ -515,6 +519,7 @@ impl<R: Read> Reader<R> {
             }
             Err(fail) => {
                 self.done = true;
+                self.failed = true;
                 return Err(CaptureError {
                     kind: fail.kind,
                     offset: fail.offset,
@@ -526,6 +531,7 @@ impl<R: Read> Reader<R> {
         let Some(data) = self.buf.get(located.data_at..data_end) else {
             // Unreachable: the frame was located within the filled part of the buffer.
             self.done = true;
+            self.failed = true;
             return Err(CaptureError {
                 kind: ErrorKind::Malformed("internal: frame outside the buffer".into()),
                 offset: located.data_offset,
@@ -544,6 +550,31 @@ impl<R: Read> Reader<R> {
             interface_id: located.interface_id,
             data,
         }))
+    }
+
+    /// Lets a reader that ran out of input continue once its source has more: for a source
+    /// that grows, such as a live capture arriving in messages. Reading goes on from where it
+    /// ended, with the same frame numbering, as if the bytes had been there all along.
+    ///
+    /// Only a clean end can be resumed: the input ended at a record or block boundary (no
+    /// error was returned, and no bytes of a partial record are held) and it is not gzip (the
+    /// decompressor does not resume). The source must then hand out only whole records or
+    /// blocks before it returns 0 again: a record cut by the end of the input is truncation,
+    /// and ends reading for good. Returns whether reading can go on (also `true` when the
+    /// reader had not run out of input at all).
+    pub fn resume(&mut self) -> bool {
+        if self.failed || self.pending.is_some() {
+            return false;
+        }
+        if !self.eof {
+            return true;
+        }
+        if self.gzip || self.available() != 0 {
+            return false;
+        }
+        self.eof = false;
+        self.done = false;
+        true
     }
 
     /// Bytes read but not yet consumed.
@@ -1227,5 +1258,180 @@ mod tests {
         assert_eq!(r.next_frame().unwrap().unwrap().data.len(), MAX_RECORD_LEN);
         assert_eq!(r.next_frame().unwrap().unwrap().data.len(), 10);
         assert!(r.next_frame().unwrap().is_none());
+    }
+
+    /// A source that grows: it hands out `bytes[..limit]` and returns 0 at `limit`, which the
+    /// test moves on (as live capture messages arrive).
+    struct Growing {
+        data: std::rc::Rc<std::cell::RefCell<(Vec<u8>, usize)>>,
+        at: usize,
+    }
+
+    impl Read for Growing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let d = self.data.borrow();
+            let n = d.1.saturating_sub(self.at).min(out.len());
+            out[..n].copy_from_slice(&d.0[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    type Seen = (u64, i64, u32, u32, LinkType, u64, u32, Vec<u8>);
+
+    fn seen(f: &Frame<'_>) -> Seen {
+        (
+            f.number,
+            f.ts_ns,
+            f.orig_len,
+            f.cap_len,
+            f.link_type,
+            f.data_offset,
+            f.interface_id,
+            f.data.to_vec(),
+        )
+    }
+
+    fn whole(bytes: &[u8]) -> Vec<Seen> {
+        let mut r = Reader::new(bytes).unwrap();
+        let mut out = Vec::new();
+        while let Some(f) = r.next_frame().unwrap() {
+            out.push(seen(&f));
+        }
+        out
+    }
+
+    /// Where each pcapng block or pcap record ends (the file header counts as one unit).
+    fn boundaries(bytes: &[u8]) -> Vec<usize> {
+        let u32_at = |at: usize, be: bool| {
+            let b: [u8; 4] = bytes[at..at + 4].try_into().unwrap();
+            if be {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        let mut ends = Vec::new();
+        let mut at = 0;
+        if u32_at(0, false) == SHB {
+            let mut be = false;
+            while at < bytes.len() {
+                if u32_at(at, false) == SHB {
+                    be = u32_at(at + 8, false) != BYTE_ORDER_MAGIC;
+                }
+                at += u32_at(at + 4, be) as usize;
+                ends.push(at);
+            }
+        } else {
+            let magic = u32_at(0, false);
+            let be = matches!(magic, 0xd4c3_b2a1 | 0x4d3c_b2a1 | 0x34cd_b2a1);
+            let hdr = if matches!(magic, 0xa1b2_cd34 | 0x34cd_b2a1) {
+                24
+            } else {
+                16
+            };
+            at = 24;
+            ends.push(at);
+            while at < bytes.len() {
+                at += hdr + u32_at(at + 8, be) as usize;
+                ends.push(at);
+            }
+        }
+        assert_eq!(at, bytes.len());
+        ends
+    }
+
+    /// Reads `bytes` as they "arrive" in pieces ending at `cuts`, resuming after each.
+    fn fed(bytes: &[u8], cuts: &[usize]) -> Vec<Seen> {
+        let data = std::rc::Rc::new(std::cell::RefCell::new((bytes.to_vec(), cuts[0])));
+        let src = Growing {
+            data: data.clone(),
+            at: 0,
+        };
+        let mut r = Reader::with_buffer_size(src, 64).unwrap();
+        let mut out = Vec::new();
+        for &cut in &cuts[1..] {
+            while let Some(f) = r.next_frame().unwrap() {
+                out.push(seen(&f));
+            }
+            // Out of input: nothing more until the next piece arrives.
+            assert!(r.next_frame().unwrap().is_none());
+            data.borrow_mut().1 = cut;
+            assert!(r.resume());
+            assert!(r.resume(), "resuming twice changes nothing");
+        }
+        while let Some(f) = r.next_frame().unwrap() {
+            out.push(seen(&f));
+        }
+        assert_eq!(r.stream_offset(), bytes.len() as u64);
+        out
+    }
+
+    #[test]
+    fn a_reader_resumed_at_boundaries_reads_what_a_whole_stream_gives() {
+        for bytes in [
+            &include_bytes!("../../fixtures/multi-section-be-le.pcapng")[..],
+            include_bytes!("../../fixtures/multi-interface-linktypes.pcapng"),
+            include_bytes!("../../fixtures/tcp-handshake-ns.pcapng"),
+            include_bytes!("../../fixtures/simple-packet-blocks.pcapng"),
+            include_bytes!("../../fixtures/http-get-ethernet.pcap"),
+            include_bytes!("../../fixtures/arp-ethernet-be-ns.pcap"),
+            include_bytes!("../../fixtures/kuznetzov-modified.pcap"),
+        ] {
+            let expected = whole(bytes);
+            assert!(!expected.is_empty());
+            let ends = boundaries(bytes);
+            // Every unit on its own, every second, every third; and the header alone, then
+            // all the rest.
+            for step in 1..=3 {
+                let cuts: Vec<usize> = ends
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(i, _)| i % step == 0 || *i == ends.len() - 1)
+                    .map(|(_, e)| e)
+                    .collect();
+                assert_eq!(fed(bytes, &cuts), expected, "every {step}");
+            }
+            assert_eq!(fed(bytes, &[ends[0], bytes.len()]), expected);
+        }
+    }
+
+    #[test]
+    fn resume_refuses_after_truncation_an_error_or_gzip() {
+        let bytes = sample_pcap(3);
+        // The input ends inside the second record: truncation, which is final.
+        let data = std::rc::Rc::new(std::cell::RefCell::new((bytes.clone(), 24 + 76 + 30)));
+        let mut r = Reader::new(Growing {
+            data: data.clone(),
+            at: 0,
+        })
+        .unwrap();
+        assert!(r.next_frame().unwrap().is_some());
+        assert_eq!(r.next_frame().unwrap_err().kind, ErrorKind::Truncated);
+        data.borrow_mut().1 = bytes.len();
+        assert!(!r.resume());
+        assert!(r.next_frame().unwrap().is_none());
+
+        // An error found while looking ahead, before any frame.
+        let mut w = PcapngWriter::new(Vec::new(), &SectionOptions::default()).unwrap();
+        w.add_interface(&InterfaceOptions::new(1)).unwrap();
+        let mut bad = w.into_inner().unwrap();
+        bad.extend_from_slice(&[1, 0, 0, 0, 13, 0, 0, 0]);
+        let mut r = Reader::new(&bad[..]).unwrap();
+        assert!(!r.resume());
+        assert!(r.next_frame().is_err());
+        assert!(!r.resume());
+
+        // gzip: the decompressor cannot go on.
+        let gz = gzip(&bytes);
+        let mut r = Reader::new(&gz[..]).unwrap();
+        while r.next_frame().unwrap().is_some() {}
+        assert!(!r.resume());
+
+        // A reader that has not run out of input needs nothing.
+        let mut r = Reader::new(&bytes[..]).unwrap();
+        assert!(r.resume());
+        assert_eq!(r.next_frame().unwrap().unwrap().number, 1);
     }
 }

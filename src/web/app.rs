@@ -9,6 +9,10 @@
 mod explore;
 #[path = "health.rs"]
 mod health;
+#[path = "live.rs"]
+mod live;
+#[path = "traffic.rs"]
+mod traffic;
 
 use super::messages::{decode, encode, Damage, FileInfo, FromWorker, ToWorker};
 use crate::index::SortKey;
@@ -129,6 +133,8 @@ struct App {
     explore: explore::Explore,
     /// The health figures and findings.
     health: health::HealthPane,
+    /// The traffic views (heatmaps, matrix, host graph, map).
+    traffic: traffic::TrafficPane,
 }
 
 thread_local! {
@@ -239,6 +245,7 @@ impl App {
         self.layouts.clear();
         self.reset_explore();
         self.reset_health();
+        self.reset_traffic();
         self.show_error(None);
         self.set_progress(0.0);
         self.set_state(State::Loading);
@@ -290,6 +297,7 @@ impl App {
 
     /// Stops the running analysis, if any, keeping what is on screen.
     fn cancel(&mut self) {
+        self.live_cancelled();
         if let Some(job) = self.job.take() {
             job.w.worker.terminate();
         }
@@ -328,6 +336,7 @@ impl App {
                     job.w.ready = true;
                 }
                 self.post_file();
+                self.live_worker_ready();
             }
             FromWorker::Progress {
                 info,
@@ -351,6 +360,7 @@ impl App {
                 );
                 self.set_progress(fraction);
                 self.set_status_text(&text);
+                self.live_progress(packets, bytes_read);
                 self.info = Some(info);
                 self.snapshot = Some(*snapshot);
                 self.render_summary();
@@ -413,15 +423,18 @@ impl App {
                 reference_ns,
                 snapshot,
                 elapsed_ms,
-            } => self.on_view(
-                id,
-                filter,
-                matched,
-                total,
-                reference_ns,
-                *snapshot,
-                elapsed_ms,
-            ),
+            } => {
+                self.on_view(
+                    id,
+                    filter,
+                    matched,
+                    total,
+                    reference_ns,
+                    *snapshot,
+                    elapsed_ms,
+                );
+                self.traffic_on_view(id);
+            }
             FromWorker::ViewRejected { id, message } => {
                 if id == self.explore.requested() {
                     self.view_rejected(&message);
@@ -447,6 +460,16 @@ impl App {
                 report,
                 elapsed_ms,
             } => self.on_health(view, *report, elapsed_ms),
+            FromWorker::Traffic {
+                view,
+                result,
+                elapsed_ms,
+            } => self.on_traffic(view, *result, elapsed_ms),
+            FromWorker::TrafficRejected { view, message } => self.traffic_rejected(view, &message),
+            FromWorker::GeoDatabase { info, error } => self.on_geo_database(info, error),
+            m @ (FromWorker::LiveFile { .. } | FromWorker::LiveLimit { .. }) => {
+                self.live_message(m)
+            }
         }
     }
 
@@ -624,6 +647,7 @@ impl App {
             defer(move |app| app.draw_chart(chart));
         }
         self.draw_health_charts();
+        self.draw_traffic();
         defer(|app| {
             if app.first_chart_pending
                 && app.snapshot.as_ref().is_some_and(|s| s.summary.packets > 0)
@@ -822,6 +846,7 @@ pub fn start() {
         first_chart_pending: false,
         explore: explore::Explore::default(),
         health: health::HealthPane::default(),
+        traffic: traffic::TrafficPane::default(),
     };
     app.set_state(State::Idle);
     app.render_summary();
@@ -831,8 +856,11 @@ pub fn start() {
         app.prepare_spare();
         app.read_fragment();
         app.build_thresholds_form();
+        app.start_live();
     });
     explore_listeners(&window, &doc);
+    live::live_listeners(&doc);
+    traffic::traffic_listeners(&doc);
 
     if let Some(input) = doc
         .query_selector("input[data-testid=file-input]")
@@ -918,7 +946,12 @@ pub fn start() {
             .and_then(|d| d.files())
             .and_then(|l| l.get(0))
         {
-            with_app(|app| app.open(file));
+            // A country database (for the map) is not a capture.
+            if traffic::is_mmdb(&file) {
+                with_app(|app| app.use_geo_database(file));
+            } else {
+                with_app(|app| app.open(file));
+            }
         }
     });
 
@@ -1103,6 +1136,7 @@ fn explore_listeners(window: &Window, doc: &Document) {
         with_app(|app| {
             app.read_fragment();
             app.request_view();
+            app.start_live();
         });
     });
     // Clicks on bars add their term; a drag across the timeline sets the time window.

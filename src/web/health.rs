@@ -292,9 +292,7 @@ fn figures(r: &HealthReport) -> Vec<Figure> {
             number: dns_time.map(|p| p.median),
             detail: dns_time
                 .map(|p| p.p95)
-                .map_or("no answered query".into(), |p| {
-                    format!("p95 {}", micros(p))
-                }),
+                .map_or("no answered query".into(), |p| format!("p95 {}", micros(p))),
             filter: None,
         },
     ]

@@ -1,6 +1,7 @@
 //! Reading the posted `File`: the engine over its bytes, progress about every 100 ms, then the
 //! final snapshot. What it read stays as a [`Loaded`] capture for the packet table, details and
-//! filters.
+//! filters. A live capture ([`live_open`], [`live_chunk`], [`live_end`]) is read by the same
+//! engine from the chunks the page forwards, and ends the same way, as a `File` of its bytes.
 //!
 //! Reading and parsing overlap. The file is read in 16 MiB chunks, requested ahead of the
 //! engine and awaited only when the bytes in hand are nearly used up:
@@ -23,7 +24,7 @@
 use super::messages::{Damage, FileInfo, FromWorker, SNAPSHOT_TOP};
 use super::worker::{now, wasm_memory_bytes, BYTES_READ};
 use crate::analyze::{Engine, Options};
-use crate::capture::{Reader, MAX_RECORD_LEN};
+use crate::capture::{Reader, MAX_BLOCK_LEN, MAX_RECORD_LEN};
 use js_sys::{ArrayBuffer, Promise, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -824,6 +825,8 @@ impl Stats {
 /// nothing more, and its future yields `None`): the future of the latest call alone runs to
 /// the end.
 pub fn analyze_file(file: File, post: Post) -> impl Future<Output = Option<Loaded>> {
+    // A live capture being read stops too, posting nothing more.
+    drop(LIVE.with(|l| l.borrow_mut().take()));
     let load = LOADS.with(|n| {
         n.set(n.get() + 1);
         n.get()
@@ -876,12 +879,7 @@ async fn analyze(file: File, post: Post, load: u64) -> Option<Loaded> {
             r.stream_offset()
         }
     };
-    let mut engine = Engine::new(Options {
-        index: true,
-        tcp_context: true,
-        health: true,
-        ..Options::default()
-    });
+    let mut engine = new_engine();
     let mut packets = 0u64;
     let mut next_post = started + FIRST_PROGRESS_MS;
     let mut next_pause = tuning.pause_every;
@@ -961,6 +959,30 @@ async fn analyze(file: File, post: Post, load: u64) -> Option<Loaded> {
     drop(reader);
     stats.sync_reads = sync_reads() - sync_before;
     stats.mark(started);
+    Some(finish(&post, file, info, engine, damage, started))
+}
+
+/// The engine every capture is read with, file or live: with the index (packet table and
+/// filters), TCP numbering (details) and the health analyses.
+fn new_engine() -> Engine {
+    Engine::new(Options {
+        index: true,
+        tcp_context: true,
+        health: true,
+        ..Options::default()
+    })
+}
+
+/// The end of every reading, file or live: posts `Done` with the final snapshot and keeps the
+/// capture for the packet table, details and filters.
+fn finish(
+    post: &Post,
+    file: File,
+    info: FileInfo,
+    engine: Engine,
+    damage: Option<Damage>,
+    started: f64,
+) -> Loaded {
     post(&FromWorker::Done {
         info: info.clone(),
         snapshot: Box::new(engine.snapshot(Some(SNAPSHOT_TOP))),
@@ -968,10 +990,560 @@ async fn analyze(file: File, post: Post, load: u64) -> Option<Loaded> {
         elapsed_ms: now() - started,
         wasm_memory: wasm_memory_bytes(),
     });
-    Some(Loaded {
+    Loaded {
         file,
         info,
         engine,
         damage,
-    })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live captures: the same engine, fed by messages instead of a File.
+
+/// The most bytes of a live capture the worker reads and keeps: at this point the capture ends
+/// as if stopped (with a message saying why), and stays whole for the packet table and saving.
+pub const LIVE_MAX_BYTES: u64 = 1 << 30;
+/// Progress of a live capture is posted at most this often.
+const LIVE_PROGRESS_MS: f64 = 250.0;
+/// Bytes the reader is done with, gathered into one `Blob` (the browser's blob store, which
+/// may keep it on disk) rather than kept as many small `ArrayBuffer`s.
+const LIVE_BLOB_BYTES: u64 = 8 * 1024 * 1024;
+
+// The few constants the framer needs (the reader's own are private to it).
+const PCAPNG_SHB: u32 = 0x0A0D_0D0A;
+const PCAPNG_BYTE_ORDER: u32 = 0x1A2B_3C4D;
+const PCAPNG_BYTE_ORDER_SWAPPED: u32 = 0x4D3C_2B1A;
+
+/// How the stream is cut into units (blocks, records) the reader can take whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    /// Not enough bytes yet to tell the format.
+    Start,
+    /// pcapng blocks, in the byte order of the current section.
+    Pcapng { be: bool },
+    /// pcap records after the 24-byte file header, with `header`-byte record headers.
+    Pcap { be: bool, header: u64 },
+    /// Not a format whose units are known here (gzip, damage, not a capture): every byte is
+    /// handed over as it comes, and the reader says what it makes of it.
+    Opaque,
+}
+
+/// Follows a growing stream's units: `whole` is where the last whole block or record ends.
+/// The reader is handed bytes only up to there, so that it always runs out of input at a
+/// boundary, cleanly, and can resume ([`Reader::resume`]) when more arrives: a message that
+/// ends inside a block leaves that block's bytes waiting for the next.
+#[derive(Debug)]
+struct Framer {
+    framing: Framing,
+    whole: u64,
+}
+
+impl Framer {
+    fn new() -> Self {
+        Framer {
+            framing: Framing::Start,
+            whole: 0,
+        }
+    }
+
+    /// Moves `whole` on over the units complete within the first `received` bytes;
+    /// `peek(at, out)` fills `out` with the stream's bytes from `at` (all received).
+    fn advance(&mut self, received: u64, peek: &mut dyn FnMut(u64, &mut [u8])) {
+        let u32_at = |b: &[u8], at: usize, be: bool| {
+            let mut w = [0u8; 4];
+            if let Some(src) = b.get(at..at + 4) {
+                w.copy_from_slice(src);
+            }
+            if be {
+                u32::from_be_bytes(w)
+            } else {
+                u32::from_le_bytes(w)
+            }
+        };
+        loop {
+            let left = received.saturating_sub(self.whole);
+            match self.framing {
+                Framing::Opaque => {
+                    self.whole = received;
+                    return;
+                }
+                Framing::Start => {
+                    if left < 4 {
+                        return;
+                    }
+                    let mut magic = [0u8; 4];
+                    peek(0, &mut magic);
+                    let framing = match u32_at(&magic, 0, false) {
+                        PCAPNG_SHB => Framing::Pcapng { be: false },
+                        0xa1b2_c3d4 | 0xa1b2_3c4d => Framing::Pcap {
+                            be: false,
+                            header: 16,
+                        },
+                        0xd4c3_b2a1 | 0x4d3c_b2a1 => Framing::Pcap {
+                            be: true,
+                            header: 16,
+                        },
+                        0xa1b2_cd34 => Framing::Pcap {
+                            be: false,
+                            header: 24,
+                        },
+                        0x34cd_b2a1 => Framing::Pcap {
+                            be: true,
+                            header: 24,
+                        },
+                        _ => Framing::Opaque,
+                    };
+                    if matches!(framing, Framing::Pcap { .. }) {
+                        // The file header is the first unit.
+                        if left < 24 {
+                            return;
+                        }
+                        self.whole = 24;
+                    }
+                    self.framing = framing;
+                }
+                Framing::Pcapng { be } => {
+                    // Type, length, and (in a Section Header Block) the byte-order magic.
+                    if left < 12 {
+                        return;
+                    }
+                    let mut head = [0u8; 12];
+                    peek(self.whole, &mut head);
+                    let mut be = be;
+                    // The block type of a Section Header Block reads the same in both orders.
+                    if u32_at(&head, 0, false) == PCAPNG_SHB {
+                        be = match u32_at(&head, 8, false) {
+                            PCAPNG_BYTE_ORDER => false,
+                            PCAPNG_BYTE_ORDER_SWAPPED => true,
+                            _ => {
+                                self.framing = Framing::Opaque;
+                                continue;
+                            }
+                        };
+                        self.framing = Framing::Pcapng { be };
+                    }
+                    let len = u64::from(u32_at(&head, 4, be));
+                    if len < 12 || len % 4 != 0 || len > MAX_BLOCK_LEN as u64 {
+                        // Damage: the reader reports it where it is.
+                        self.framing = Framing::Opaque;
+                        continue;
+                    }
+                    if left < len {
+                        return;
+                    }
+                    self.whole += len;
+                }
+                Framing::Pcap { be, header } => {
+                    if left < header {
+                        return;
+                    }
+                    let mut head = [0u8; 12];
+                    peek(self.whole, &mut head);
+                    let cap_len = u64::from(u32_at(&head, 8, be));
+                    if cap_len > MAX_RECORD_LEN as u64 {
+                        self.framing = Framing::Opaque;
+                        continue;
+                    }
+                    if left < header + cap_len {
+                        return;
+                    }
+                    self.whole += header + cap_len;
+                }
+            }
+        }
+    }
+}
+
+/// The bytes of a live capture as they arrive: chunks not yet read through (in JavaScript
+/// memory), the ones read through gathered into `Blob`s for the file at the end.
+struct LiveFeed {
+    /// Chunks the reader may still need, with the stream offset of each one's first byte.
+    chunks: VecDeque<(u64, Uint8Array)>,
+    /// Whole `Blob`s of the bytes before `chunks`, and chunks waiting to join them.
+    blobs: Vec<web_sys::Blob>,
+    retired: Vec<Uint8Array>,
+    retired_bytes: u64,
+    received: u64,
+    framer: Framer,
+    /// The reader may read up to here; it has read up to `at`.
+    limit: u64,
+    at: u64,
+}
+
+/// Copies the stream's bytes from `at` into `out`, from the chunks that hold them; the number
+/// of bytes copied (short only past the last chunk).
+fn copy_from(chunks: &VecDeque<(u64, Uint8Array)>, at: u64, out: &mut [u8]) -> usize {
+    let first = chunks
+        .partition_point(|(start, _)| *start <= at)
+        .saturating_sub(1);
+    let mut done = 0usize;
+    for (start, chunk) in chunks.iter().skip(first) {
+        let pos = at + done as u64;
+        let (Some(skip), true) = (pos.checked_sub(*start), done < out.len()) else {
+            break;
+        };
+        let len = u64::from(chunk.length());
+        if skip >= len {
+            continue;
+        }
+        let n = ((len - skip) as usize).min(out.len() - done);
+        let Some(dst) = out.get_mut(done..done + n) else {
+            break;
+        };
+        // Both fit in u32: they are within the chunk's length.
+        chunk
+            .subarray(skip as u32, (skip + n as u64) as u32)
+            .copy_to(dst);
+        done += n;
+    }
+    done
+}
+
+impl LiveFeed {
+    fn new() -> Self {
+        LiveFeed {
+            chunks: VecDeque::new(),
+            blobs: Vec::new(),
+            retired: Vec::new(),
+            retired_bytes: 0,
+            received: 0,
+            framer: Framer::new(),
+            limit: 0,
+            at: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: Uint8Array) {
+        let len = u64::from(chunk.length());
+        if len == 0 {
+            return;
+        }
+        self.chunks.push_back((self.received, chunk));
+        self.received += len;
+        let chunks = &self.chunks;
+        self.framer.advance(self.received, &mut |at, out| {
+            copy_from(chunks, at, out);
+        });
+        self.limit = self.framer.whole;
+        BYTES_READ.with(|b| b.set(self.received));
+    }
+
+    /// No more bytes will come: the reader gets the rest, whole or not (a cut block is then
+    /// truncation, as at the end of a cut file).
+    fn end(&mut self) {
+        self.limit = self.received;
+    }
+
+    fn read(&mut self, out: &mut [u8]) -> usize {
+        let want = (self.limit.saturating_sub(self.at)).min(out.len() as u64) as usize;
+        let n = out
+            .get_mut(..want)
+            .map_or(0, |dst| copy_from(&self.chunks, self.at, dst));
+        self.at += n as u64;
+        n
+    }
+
+    /// Moves the chunks the reader has read through out of the way, into `Blob`s.
+    fn retire(&mut self, all: bool) {
+        while let Some((start, chunk)) = self.chunks.front() {
+            let end = start + u64::from(chunk.length());
+            if end > self.at && !all {
+                break;
+            }
+            if let Some((_, chunk)) = self.chunks.pop_front() {
+                self.retired_bytes += u64::from(chunk.length());
+                self.retired.push(chunk);
+            }
+        }
+        if self.retired_bytes >= LIVE_BLOB_BYTES || (all && !self.retired.is_empty()) {
+            let parts: js_sys::Array = self.retired.drain(..).collect();
+            self.retired_bytes = 0;
+            match web_sys::Blob::new_with_u8_array_sequence(&parts) {
+                Ok(blob) => self.blobs.push(blob),
+                // Kept as they are: the file is made of them instead.
+                Err(_) => self
+                    .retired
+                    .extend(parts.iter().map(|p| p.unchecked_into())),
+            }
+        }
+    }
+
+    /// Everything received, as one file.
+    fn file(&mut self, name: &str) -> Result<File, JsValue> {
+        self.retire(true);
+        let parts: js_sys::Array = self
+            .blobs
+            .iter()
+            .map(JsValue::from)
+            .chain(self.retired.iter().map(JsValue::from))
+            .collect();
+        let options = web_sys::FilePropertyBag::new();
+        options.set_type("application/x-pcapng");
+        File::new_with_blob_sequence_and_options(&parts, name, &options)
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `URL.createObjectURL(blob)`.
+    #[wasm_bindgen(js_namespace = URL, js_name = createObjectURL, catch)]
+    fn create_object_url(blob: &web_sys::Blob) -> Result<String, JsValue>;
+}
+
+/// The reader's side of a [`LiveFeed`]: it runs out of input where the whole units end.
+struct LiveSource(Rc<RefCell<LiveFeed>>);
+
+impl Read for LiveSource {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        Ok(self.0.borrow_mut().read(out))
+    }
+}
+
+/// A live capture being read.
+struct Live {
+    name: String,
+    post: Post,
+    feed: Rc<RefCell<LiveFeed>>,
+    /// Made once the first whole block has arrived.
+    reader: Option<Reader<LiveSource>>,
+    engine: Engine,
+    packets: u64,
+    /// Where reading stopped early; later bytes are kept (for the file) but not read.
+    damage: Option<Damage>,
+    started: f64,
+    next_post: f64,
+    /// Something changed since the last progress.
+    dirty: bool,
+    /// A progress is due from a timer (no message may come for a while).
+    timer: Option<i32>,
+}
+
+thread_local! {
+    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
+}
+
+impl Live {
+    fn info(&self) -> FileInfo {
+        match &self.reader {
+            Some(r) => FileInfo {
+                format: r.format(),
+                gzip: r.is_gzip(),
+                link_types: r.link_types().to_vec(),
+                size: self.feed.borrow().received,
+            },
+            None => FileInfo {
+                format: crate::capture::Format::Pcapng,
+                gzip: false,
+                link_types: Vec::new(),
+                size: self.feed.borrow().received,
+            },
+        }
+    }
+
+    /// Reads every whole unit received. `Err` when the bytes are not a capture at all.
+    fn read(&mut self) -> Result<(), String> {
+        if self.reader.is_none() {
+            if self.feed.borrow().limit == 0 {
+                return Ok(());
+            }
+            let reader = Reader::new(LiveSource(self.feed.clone())).map_err(|e| e.to_string())?;
+            self.reader = Some(reader);
+            self.dirty = true;
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(());
+        };
+        if self.damage.is_some() || !reader.resume() {
+            return Ok(());
+        }
+        loop {
+            match reader.next_frame() {
+                Ok(Some(frame)) => {
+                    self.engine.push(&frame);
+                    self.packets += 1;
+                    self.dirty = true;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.damage = Some(Damage {
+                        offset: e.offset,
+                        frame: e.frame,
+                        message: e.to_string(),
+                    });
+                    self.dirty = true;
+                    break;
+                }
+            }
+        }
+        self.feed.borrow_mut().retire(false);
+        Ok(())
+    }
+
+    fn progress(&mut self) {
+        self.dirty = false;
+        self.next_post = now() + LIVE_PROGRESS_MS;
+        (self.post)(&FromWorker::Progress {
+            info: self.info(),
+            bytes_read: self.feed.borrow().received,
+            packets: self.packets,
+            snapshot: Box::new(self.engine.snapshot(Some(PROGRESS_TOP))),
+        });
+    }
+
+    /// Posts progress if it is due, else makes sure a timer will.
+    fn maybe_progress(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let wait = self.next_post - now();
+        if wait <= 0.0 {
+            self.progress();
+        } else if self.timer.is_none() {
+            let tick = Closure::once_into_js(live_tick);
+            let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+            self.timer = scope
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    tick.unchecked_ref(),
+                    wait.ceil() as i32,
+                )
+                .ok();
+        }
+    }
+}
+
+fn live_tick() {
+    LIVE.with(|l| {
+        if let Some(live) = l.borrow_mut().as_mut() {
+            live.timer = None;
+            live.maybe_progress();
+        }
+    });
+}
+
+/// Starts reading a live capture named `name` (superseding any file or live capture being
+/// read); its bytes come with [`live_chunk`], its end with [`live_end`].
+pub fn live_open(name: String, post: Post) {
+    LOADS.with(|n| n.set(n.get() + 1));
+    BYTES_READ.with(|b| b.set(0));
+    let started = now();
+    let old = LIVE.with(|l| {
+        l.borrow_mut().replace(Live {
+            name,
+            post,
+            feed: Rc::new(RefCell::new(LiveFeed::new())),
+            reader: None,
+            engine: new_engine(),
+            packets: 0,
+            damage: None,
+            started,
+            next_post: started,
+            dirty: false,
+            timer: None,
+        })
+    });
+    drop(old);
+}
+
+/// The next bytes of the live capture (an `ArrayBuffer`, or a view of one): read as far as
+/// they complete blocks. Returns the capture when this ends it (not a capture, or at
+/// [`LIVE_MAX_BYTES`]).
+pub fn live_chunk(bytes: &JsValue) -> Option<Loaded> {
+    let chunk = match bytes.dyn_ref::<ArrayBuffer>() {
+        Some(buf) => Uint8Array::new(buf),
+        None => bytes.dyn_ref::<Uint8Array>()?.clone(),
+    };
+    let over = LIVE.with(|l| {
+        let mut l = l.borrow_mut();
+        let live = l.as_mut()?;
+        let received = live.feed.borrow().received;
+        if received + u64::from(chunk.length()) > LIVE_MAX_BYTES {
+            return Some(true);
+        }
+        live.feed.borrow_mut().push(chunk);
+        match live.read() {
+            Ok(()) => {
+                live.maybe_progress();
+                Some(false)
+            }
+            Err(message) => {
+                let post = live.post.clone();
+                *l = None;
+                post(&FromWorker::NotACapture { message });
+                None
+            }
+        }
+    })?;
+    if !over {
+        return None;
+    }
+    if let Some(post) = LIVE.with(|l| l.borrow().as_ref().map(|live| live.post.clone())) {
+        post(&FromWorker::LiveLimit {
+            message: format!(
+                "the live view keeps at most {} of capture: it stopped there, and shows what came before",
+                crate::render::format::bytes(LIVE_MAX_BYTES)
+            ),
+        });
+    }
+    live_end()
+}
+
+/// The live capture ended: reads what is left, posts `Done` (or `NotACapture` when nothing
+/// that makes a capture arrived) and then `LiveFile`, and returns the capture, kept as a
+/// `File` of every byte received.
+pub fn live_end() -> Option<Loaded> {
+    let mut live = LIVE.with(|l| l.borrow_mut().take())?;
+    if let Some(t) = live.timer.take() {
+        let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+        scope.clear_timeout_with_handle(t);
+    }
+    live.feed.borrow_mut().end();
+    let post = live.post.clone();
+    let received = live.feed.borrow().received;
+    if received == 0 {
+        post(&FromWorker::NotACapture {
+            message: "no capture data arrived".into(),
+        });
+        return None;
+    }
+    if let Err(message) = live.read() {
+        post(&FromWorker::NotACapture { message });
+        return None;
+    }
+    if live.reader.is_none() {
+        post(&FromWorker::NotACapture {
+            message: format!("only {received} bytes arrived, not even a file header"),
+        });
+        return None;
+    }
+    let info = live.info();
+    let file = match live.feed.borrow_mut().file(&live.name) {
+        Ok(f) => f,
+        Err(e) => {
+            post(&FromWorker::NotACapture {
+                message: format!("cannot keep the capture as a file: {e:?}"),
+            });
+            return None;
+        }
+    };
+    let Live {
+        name,
+        engine,
+        damage,
+        started,
+        reader,
+        feed,
+        ..
+    } = live;
+    drop(reader);
+    drop(feed);
+    let loaded = finish(&post, file.clone(), info, engine, damage, started);
+    if let Ok(url) = create_object_url(&file) {
+        post(&FromWorker::LiveFile {
+            name,
+            url,
+            size: received,
+        });
+    }
+    Some(loaded)
 }

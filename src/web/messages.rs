@@ -8,14 +8,18 @@
 //! integers stay exact.
 //!
 //! The `File` to analyze cannot be serialized: the page posts `{ msg, file }`, where `msg` is an
-//! encoded [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy).
+//! encoded [`ToWorker`] and `file` the `File` object itself (a structured clone, no copy). A
+//! live capture's messages ([`LiveToWorker`]) travel the same way: `{ live, chunk }` with the
+//! `ArrayBuffer` transferred.
 
 use crate::capture::{Format, LinkType};
 use crate::dissect::Dissection;
+use crate::geo::{DbInfo, GeoView};
 use crate::health::detect::Thresholds;
 use crate::health::HealthReport;
 use crate::index::SortKey;
 use crate::stats::Snapshot;
+use crate::traffic::{HeatMap, HostGraph, Matrix};
 use crate::view::Coloring;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -76,6 +80,46 @@ pub enum ToWorker {
         /// Detector thresholds (missing or nonsensical values fall back to the defaults).
         thresholds: Box<Thresholds>,
     },
+    /// One of the traffic views (heatmaps, matrix, host graph, map) of view `view`: the worker
+    /// answers [`FromWorker::Traffic`] (or [`FromWorker::TrafficRejected`]). A map asked for
+    /// before the country database is loaded starts loading it and is answered by
+    /// [`FromWorker::GeoDatabase`] alone: the page asks again.
+    Traffic {
+        /// The view the result is of.
+        view: u32,
+        /// Which view, with its options.
+        request: TrafficRequest,
+    },
+    /// Use the MaxMind `.mmdb` file posted beside this message (`{ msg, file }`, like
+    /// [`ToWorker::Open`]) as the country database for the rest of the session; the worker
+    /// answers [`FromWorker::GeoDatabase`].
+    GeoDatabase {
+        /// The file's name, shown on the page.
+        name: String,
+    },
+}
+
+/// From the page to the worker, about a live capture (`pcapscope capture --live`): posted as
+/// `{ live, chunk? }`, where `live` is an encoded `LiveToWorker` (kept apart from
+/// [`ToWorker`], whose requests are about a capture once it is read).
+///
+/// The worker reads the capture as each chunk arrives (progress at most every 250 ms) until
+/// [`LiveToWorker::End`]: then it ends as a file does ([`FromWorker::Done`]), stays as the
+/// session, and offers the whole capture as a file ([`FromWorker::LiveFile`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LiveToWorker {
+    /// A live capture starts: its bytes follow in [`LiveToWorker::Chunk`] messages.
+    Open {
+        /// The capture's name (`live-IFACE.pcapng`), for messages and the saved file.
+        name: String,
+    },
+    /// The next bytes of the live capture: the `ArrayBuffer` posted (transferred, not copied)
+    /// beside this message as `chunk`. Concatenated, the chunks are the capture file; a chunk
+    /// may end anywhere, even inside a block.
+    Chunk,
+    /// The live capture ended (the capture stopped, the connection closed, or the person
+    /// stopped viewing).
+    End,
 }
 
 /// Where reading stopped early.
@@ -121,6 +165,46 @@ pub struct Row {
     pub info: String,
     /// Colouring rule.
     pub color: Coloring,
+}
+
+/// Which traffic view to compute ([`ToWorker::Traffic`]), with its options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TrafficRequest {
+    /// Host × time heatmap of the `top_n` hosts by bytes.
+    HostTime {
+        /// Rows.
+        top_n: u32,
+    },
+    /// Port × time heatmap of the `top_n` service ports by bytes.
+    PortTime {
+        /// Rows.
+        top_n: u32,
+    },
+    /// Source × destination matrix of the `top_n` sources and destinations.
+    Matrix {
+        /// Rows and columns.
+        top_n: u32,
+    },
+    /// Host graph of the `top_n` hosts, laid out.
+    Graph {
+        /// Nodes.
+        top_n: u32,
+    },
+    /// Traffic by country for the map.
+    Geo,
+}
+
+/// A computed traffic view ([`FromWorker::Traffic`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum TrafficResult {
+    /// Host × time or port × time ([`HeatMap::kind`] says which).
+    Heat(HeatMap),
+    /// Source × destination.
+    Matrix(Matrix),
+    /// The host graph (nodes' countries set when a country database is loaded).
+    Graph(HostGraph),
+    /// Traffic by country.
+    Geo(GeoView),
 }
 
 /// From the worker to the page.
@@ -212,6 +296,47 @@ pub enum FromWorker {
         /// Time the report took, ms.
         elapsed_ms: f64,
     },
+    /// The answer to [`ToWorker::Traffic`].
+    Traffic {
+        /// The view the result is of.
+        view: u32,
+        /// The result.
+        result: Box<TrafficResult>,
+        /// Time the computation took, ms.
+        elapsed_ms: f64,
+    },
+    /// A traffic view could not be made.
+    TrafficRejected {
+        /// The view asked for.
+        view: u32,
+        /// Why, for people.
+        message: String,
+    },
+    /// The country database changed (the bundled one was loaded, or a dropped file was
+    /// read), or could not be loaded.
+    GeoDatabase {
+        /// The database in use now (`None`: none).
+        info: Option<DbInfo>,
+        /// What went wrong, if something did (a dropped file that is not a database keeps
+        /// the one in use).
+        error: Option<String>,
+    },
+    /// A live capture ended and is kept whole: an object URL of its `File`, made by the
+    /// worker (it lives as long as the worker), for the page's "Save capture".
+    LiveFile {
+        /// File name to save it as.
+        name: String,
+        /// `blob:` URL of the capture.
+        url: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// A live capture reached the most the page keeps: nothing after this point is read, and
+    /// the capture ends here (a [`FromWorker::Done`] follows).
+    LiveLimit {
+        /// Why, for people.
+        message: String,
+    },
     /// The analysis itself failed (a bug): the page shows where it stopped.
     Crashed {
         /// The panic message.
@@ -268,5 +393,20 @@ mod tests {
             "64-bit values stay exact"
         );
         assert!(decode::<FromWorker>("{").is_err());
+        for m in [
+            LiveToWorker::Open {
+                name: "live-lo.pcapng".into(),
+            },
+            LiveToWorker::Chunk,
+            LiveToWorker::End,
+        ] {
+            assert_eq!(decode::<LiveToWorker>(&encode(&m)).unwrap(), m);
+        }
+        let f = FromWorker::LiveFile {
+            name: "live-lo.pcapng".into(),
+            url: "blob:http://127.0.0.1:1/x".into(),
+            size: 1 << 40,
+        };
+        assert_eq!(decode::<FromWorker>(&encode(&f)).unwrap(), f);
     }
 }

@@ -7,6 +7,8 @@
 //! - `load` (wasm32 only): reading the posted `File` through the engine.
 //! - `session` (wasm32 only): the worker's answers about a loaded capture: views (filter and
 //!   sort, re-aggregated over the index), table rows, one packet's details.
+//! - [`traffic_worker`]: the worker's side of the traffic views (heatmaps, matrix, host graph,
+//!   map) and, on wasm32, its country database.
 //! - `app` (wasm32 only): the main thread, which owns the view: summary cards, charts, states.
 
 #[cfg(target_arch = "wasm32")]
@@ -16,5 +18,6 @@ pub mod load;
 pub mod messages;
 #[cfg(target_arch = "wasm32")]
 pub mod session;
+pub mod traffic_worker;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;

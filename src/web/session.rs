@@ -3,7 +3,8 @@
 //! packets' bytes from the `File` by the offsets in the index; the file is never held whole.
 
 use super::load::{read_sync, Loaded};
-use super::messages::{FromWorker, Row, ToWorker, SNAPSHOT_TOP};
+use super::messages::{FromWorker, Row, ToWorker, TrafficRequest, SNAPSHOT_TOP};
+use super::traffic_worker;
 use super::worker::now;
 use crate::capture::Reader;
 use crate::dissect::{dissect_with, Dissection};
@@ -65,6 +66,7 @@ fn bitset(len: usize, positions: &[u32]) -> Vec<u64> {
 impl Session {
     /// A session over a capture read to its end; the first view shows every packet.
     pub fn new(loaded: Loaded) -> Self {
+        traffic_worker::listen_for_databases();
         let len = loaded.engine.index().map_or(0, |i| i.len() as u64);
         Session {
             loaded,
@@ -101,7 +103,29 @@ impl Session {
                     post(&self.health(view, &thresholds));
                 }
             }
+            ToWorker::Traffic { view, request } => {
+                if view == self.view.id {
+                    if let Some(answer) = self.traffic(view, request) {
+                        post(&answer);
+                    }
+                }
+            }
+            // The file beside it is read by traffic_worker's own listener.
+            ToWorker::GeoDatabase { .. } => {}
         }
+    }
+
+    /// A traffic view of the current view's packets (`None`: a map waiting for the country
+    /// database, see [`traffic_worker::respond`]).
+    fn traffic(&self, view: u32, request: TrafficRequest) -> Option<FromWorker> {
+        let Some(index) = self.loaded.engine.index() else {
+            return Some(FromWorker::TrafficRejected {
+                view,
+                message: "no packet index".into(),
+            });
+        };
+        let positions = traffic_worker::kept_positions(self.view.kept.as_deref(), index.len());
+        traffic_worker::respond(index, positions.as_deref(), view, request)
     }
 
     /// The health report of the current view: the findings are the whole capture's (a scan

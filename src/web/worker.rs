@@ -3,11 +3,17 @@
 //! the engine over it, posts progress with a small snapshot about every 100 ms, then the final
 //! snapshot, and then answers the page's questions about the capture ([`super::session`]).
 //!
+//! A live capture is read the same way, from the chunks the page forwards as they arrive
+//! (see [`super::load::live_open`]), and kept as the session once it ends.
+//!
 //! The page cancels an analysis by terminating the worker and starting a new one, which is
 //! immediate whatever the worker is doing.
 
-use super::load::{analyze_file, serve_reads, start_reader, Post, READER_NAME};
-use super::messages::{decode, encode, FromWorker, ToWorker};
+use super::load::{
+    analyze_file, live_chunk, live_end, live_open, serve_reads, start_reader, Loaded, Post,
+    READER_NAME,
+};
+use super::messages::{decode, encode, FromWorker, LiveToWorker, ToWorker};
 use super::session::Session;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -56,9 +62,37 @@ pub(crate) fn wasm_memory_bytes() -> u64 {
 /// while the engine parses this one), then kept as the session. Messages that arrive meanwhile
 /// find no session and are ignored; a later `Open` supersedes it (it stops, posting nothing
 /// more).
+///
+/// A live capture (`{ live }` messages: `Open`, then `Chunk`s with the bytes beside them as
+/// `chunk`, then `End`: see [`LiveToWorker`]) is read as each chunk arrives, and kept as the
+/// session at its end.
 pub fn handle(data: &JsValue, post: &Post) {
     let msg = js_sys::Reflect::get(data, &"msg".into()).unwrap_or(JsValue::UNDEFINED);
     let file = js_sys::Reflect::get(data, &"file".into()).unwrap_or(JsValue::UNDEFINED);
+    let keep = |loaded: Option<Loaded>| {
+        if let Some(loaded) = loaded {
+            SESSION.with(|s| *s.borrow_mut() = Some(Session::new(loaded)));
+        }
+    };
+    let live = js_sys::Reflect::get(data, &"live".into()).unwrap_or(JsValue::UNDEFINED);
+    if let Some(live) = live.as_string() {
+        match decode::<LiveToWorker>(&live) {
+            Ok(LiveToWorker::Open { name }) => {
+                SESSION.with(|s| s.borrow_mut().take());
+                live_open(name, post.clone());
+            }
+            Ok(LiveToWorker::Chunk) => {
+                let chunk =
+                    js_sys::Reflect::get(data, &"chunk".into()).unwrap_or(JsValue::UNDEFINED);
+                keep(live_chunk(&chunk));
+            }
+            Ok(LiveToWorker::End) => keep(live_end()),
+            Err(e) => web_sys::console::error_1(
+                &format!("pcapscope worker: bad live message: {e}").into(),
+            ),
+        }
+        return;
+    }
     match decode::<ToWorker>(&msg.as_string().unwrap_or_default()) {
         Ok(ToWorker::Open { name }) => match file.dyn_into::<File>() {
             Ok(f) => {
