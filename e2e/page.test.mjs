@@ -145,7 +145,8 @@ test('loading a second file replaces the first; the sample opens', async () => {
 test('once loaded, the page keeps working with the network off', async () => {
   const { page } = await newPage();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
-  assert.ok(await page.isVisible('#offline'), 'the page says it works offline');
+  // The page says so once the worker is ready, which may be a moment after it takes control.
+  await page.waitForSelector('#offline', { state: 'visible', timeout: 20_000 });
   const first = path.join(root, 'fixtures', 'http-get-ethernet.pcap');
   await openFile(page, first);
   await context.setOffline(true);
