@@ -137,15 +137,9 @@ mod tests {
 
     #[test]
     fn health_objects_without_the_chart_series() {
-        let bytes = include_bytes!("../fixtures/ssh-brute-force-ethernet.pcap");
-        let a = crate::analyze::analyze_with(
-            &bytes[..],
-            crate::analyze::Options {
-                health: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let a = crate::health::testing::analyzed(include_bytes!(
+            "../fixtures/ssh-brute-force-ethernet.pcap"
+        ));
         let doc = stats_json(&a);
         let obj = doc.as_object().unwrap();
         for key in ["tcp_analysis", "dns", "findings"] {

@@ -59,34 +59,7 @@ enum Command {
     /// with the summary JSON of `stats --json`.
     ///
     /// Exit status as for `stats`.
-    Report {
-        /// The capture file.
-        file: PathBuf,
-        /// The directory to write into (created if needed; files in it are replaced).
-        #[arg(short = 'o', long = "out", value_name = "DIR")]
-        out: PathBuf,
-        /// Draw only the packets this display filter keeps (as `stats -Y`).
-        #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
-        filter: Option<String>,
-        /// Chart size in CSS pixels, WIDTHxHEIGHT.
-        #[arg(long, default_value = "960x480", value_parser = parse_size)]
-        size: (u32, u32),
-        /// Pixel density of the PNG files (2 = twice the size, for sharp text).
-        #[arg(long, default_value_t = 2.0)]
-        scale: f64,
-        /// Dark theme instead of light.
-        #[arg(long)]
-        dark: bool,
-        /// Show times in UTC instead of the local time zone.
-        #[arg(long)]
-        utc: bool,
-        /// Rows in the ranked charts.
-        #[arg(long, default_value_t = 10)]
-        top: usize,
-        /// A TrueType/OpenType font file for the PNG text (default: a system sans-serif font).
-        #[arg(long, value_name = "FILE")]
-        font: Option<PathBuf>,
-    },
+    Report(report::ReportConfig),
 }
 
 /// `pcapscope capture` options (dumpcap's letters where it has them).
@@ -161,20 +134,6 @@ enum OutFormat {
     Pcap,
 }
 
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s
-        .split_once(['x', 'X'])
-        .ok_or_else(|| format!("{s:?}: expected WIDTHxHEIGHT, e.g. 960x480"))?;
-    let n = |v: &str| -> Result<u32, String> {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (64..=8192).contains(n))
-            .ok_or_else(|| format!("{v:?}: expected a size from 64 to 8192"))
-    };
-    Ok((n(w)?, n(h)?))
-}
-
 /// Exit status for input that is not a capture or cannot be opened.
 const EXIT_NOT_A_CAPTURE: u8 = 2;
 /// Exit status for a capture whose reading stopped at damage.
@@ -218,28 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report {
-            file,
-            out,
-            filter,
-            size,
-            scale,
-            dark,
-            utc,
-            top,
-            font,
-        } => {
-            let cfg = report::ReportConfig {
-                file,
-                out,
-                filter,
-                size,
-                scale,
-                dark,
-                utc,
-                top,
-                font,
-            };
+        Command::Report(cfg) => {
             let done = report::run(&cfg)?;
             for w in &done.warnings {
                 eprintln!("pcapscope: warning: {w}");

@@ -40,27 +40,49 @@ pub fn analyze_file(file: &Path, filter: Option<&str>) -> anyhow::Result<Analysi
     Ok(analysis)
 }
 
-/// What `report` was asked to do.
-#[derive(Debug, Clone)]
+/// What `report` was asked to do: the arguments of `pcapscope report`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct ReportConfig {
-    /// The capture.
+    /// The capture file.
     pub file: PathBuf,
-    /// The output directory.
+    /// The directory to write into (created if needed; files in it are replaced).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: PathBuf,
-    /// Display filter.
+    /// Draw only the packets this display filter keeps (as `stats -Y`).
+    #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
     pub filter: Option<String>,
-    /// Chart size in CSS pixels.
+    /// Chart size in CSS pixels, WIDTHxHEIGHT.
+    #[arg(long, default_value = "960x480", value_parser = parse_size)]
     pub size: (u32, u32),
-    /// PNG pixel density.
+    /// Pixel density of the PNG files (2 = twice the size, for sharp text).
+    #[arg(long, default_value_t = 2.0)]
     pub scale: f64,
-    /// Dark theme.
+    /// Dark theme instead of light.
+    #[arg(long)]
     pub dark: bool,
-    /// Times in UTC rather than local time.
+    /// Show times in UTC instead of the local time zone.
+    #[arg(long)]
     pub utc: bool,
-    /// Rows of the ranked charts.
+    /// Rows in the ranked charts.
+    #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Font for PNG text.
+    /// A TrueType/OpenType font file for the PNG text (default: a system sans-serif font).
+    #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("{s:?}: expected WIDTHxHEIGHT, e.g. 960x480"))?;
+    let n = |v: &str| -> Result<u32, String> {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (64..=8192).contains(n))
+            .ok_or_else(|| format!("{v:?}: expected a size from 64 to 8192"))
+    };
+    Ok((n(w)?, n(h)?))
 }
 
 /// What `report` wrote.

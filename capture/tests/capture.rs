@@ -86,18 +86,7 @@ fn captures_known_udp_and_tcp_on_loopback_until_ctrl_c() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let tcp_port = listener.local_addr().unwrap().port();
     let filter = format!("udp port {} or tcp port {}", udp.port(), tcp_port);
-    let mut run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
-            "-f",
-            &filter,
-        ],
-        Duration::from_secs(20),
-    );
+    let mut run = capture_lo(&out, &["-f", &filter], Duration::from_secs(20));
     run.wait_ready();
     for i in 0..5 {
         udp.send(format!("pcapscope-udp-{i}").as_bytes());
@@ -105,8 +94,7 @@ fn captures_known_udp_and_tcp_on_loopback_until_ctrl_c() {
     tcp_exchange(&listener, b"pcapscope-tcp-payload");
     std::thread::sleep(Duration::from_millis(300));
     run.signal(libc::SIGINT);
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = run.finish_with(Some(0));
     assert!(
         err.contains("capture stopped: interrupted (SIGINT)"),
         "{err}"
@@ -183,13 +171,9 @@ fn count_limit_and_pcap_format() {
     let dir = test_dir("count");
     let out = dir.join("three.pcap");
     let udp = Udp::new();
-    let mut run = Running::start(
+    let mut run = capture_lo(
+        &out,
         &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
             "--format",
             "pcap",
             "-c",
@@ -203,21 +187,15 @@ fn count_limit_and_pcap_format() {
     );
     run.wait_ready();
     // Keep sending until the capture stops by itself.
-    let mut i = 0;
-    while run.running() && i < 200 {
-        udp.send(format!("count-{i}").as_bytes());
-        i += 1;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    run.send_until_exit(200, Duration::from_millis(20), |i| {
+        udp.send(format!("count-{i}").as_bytes())
+    });
+    let err = run.finish_with(Some(0));
     assert!(err.contains("packet count reached"), "{err}");
     let (format, frames, error) = read_frames(&out);
     assert_eq!((format, frames.len(), error), (Format::Pcap, 3, None));
     assert!(contains(&frames[0], b"count-0"));
-    if let Some(t) = tshark(&["-r", out.to_str().unwrap()]) {
-        assert_eq!(t.lines().count(), 3, "{t}");
-    }
+    tshark_counts(&out, 3);
 }
 
 #[test]
@@ -228,13 +206,9 @@ fn duration_limit_ends_a_quiet_capture() {
     let dir = test_dir("duration");
     let out = dir.join("quiet.pcapng");
     let started = std::time::Instant::now();
-    let run = Running::start(
+    let run = capture_lo(
+        &out,
         &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
             "-a",
             "duration:1",
             // A filter nothing matches: the interface is quiet for this capture.
@@ -242,8 +216,7 @@ fn duration_limit_ends_a_quiet_capture() {
         ],
         Duration::from_secs(10),
     );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = run.finish_with(Some(0));
     assert!(err.contains("duration reached"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
     let (_, frames, error) = read_frames(&out);
@@ -259,13 +232,9 @@ fn ring_buffer_rotates_and_keeps_the_newest_files() {
     let udp = Udp::new();
     let port = udp.port().to_string();
     let pattern = dir.join("ring.pcapng");
-    let mut run = Running::start(
+    let mut run = capture_lo(
+        &pattern,
         &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            pattern.to_str().unwrap(),
             "-b",
             "packets:2",
             "-b",
@@ -279,14 +248,10 @@ fn ring_buffer_rotates_and_keeps_the_newest_files() {
         Duration::from_secs(15),
     );
     run.wait_ready();
-    let mut i = 0;
-    while run.running() && i < 300 {
-        udp.send(format!("ring-{i}").as_bytes());
-        i += 1;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    run.send_until_exit(300, Duration::from_millis(20), |i| {
+        udp.send(format!("ring-{i}").as_bytes())
+    });
+    let err = run.finish_with(Some(0));
     // 7 packets in files of 2: four files, the oldest deleted to keep three.
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -310,9 +275,7 @@ fn ring_buffer_rotates_and_keeps_the_newest_files() {
         );
         let (_, frames, error) = read_frames(p);
         assert_eq!((frames.len(), error), (n, None), "{name}");
-        if let Some(t) = tshark(&["-r", p.to_str().unwrap()]) {
-            assert_eq!(t.lines().count(), n, "{name}: {t}");
-        }
+        tshark_counts(p, n);
     }
     assert!(
         err.contains("older files deleted by the ring buffer: 1"),
@@ -330,13 +293,9 @@ fn ring_buffer_by_file_size() {
     let pattern = dir.join("size.pcap");
     // pcap: 24-byte header; each 600-byte datagram is a 642-byte frame and a 658-byte record,
     // so a 1 kB file is full after two records (24 + 658 < 1000 <= 24 + 2 * 658).
-    let mut run = Running::start(
+    let mut run = capture_lo(
+        &pattern,
         &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            pattern.to_str().unwrap(),
             "-F",
             "pcap",
             "-b",
@@ -350,14 +309,8 @@ fn ring_buffer_by_file_size() {
         Duration::from_secs(15),
     );
     run.wait_ready();
-    let mut i = 0;
-    while run.running() && i < 300 {
-        udp.send(&[b'x'; 600]);
-        i += 1;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    run.send_until_exit(300, Duration::from_millis(20), |_| udp.send(&[b'x'; 600]));
+    run.finish_with(Some(0));
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -377,16 +330,9 @@ fn kill_9_leaves_a_readable_part_file() {
     let dir = test_dir("kill9");
     let out = dir.join("killed.pcapng");
     let udp = Udp::new();
-    let mut run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
-            "-q",
-            &format!("udp port {}", udp.port()),
-        ],
+    let mut run = capture_lo(
+        &out,
+        &["-q", &format!("udp port {}", udp.port())],
         Duration::from_secs(15),
     );
     run.wait_ready();
@@ -405,9 +351,7 @@ fn kill_9_leaves_a_readable_part_file() {
     assert_eq!(error, None, "the file ends on a whole block");
     assert_eq!(frames.len(), 20);
     assert!(contains(&frames[19], b"before-kill-19"));
-    if let Some(t) = tshark(&["-r", part.to_str().unwrap()]) {
-        assert_eq!(t.lines().count(), 20, "{t}");
-    }
+    tshark_counts(&part, 20);
 }
 
 #[test]
@@ -416,51 +360,23 @@ fn never_overwrites_without_force() {
     let dir = test_dir("exists");
     let out = dir.join("precious.pcapng");
     std::fs::write(&out, b"keep me").unwrap();
-    let run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
-            "-c",
-            "1",
-        ],
-        Duration::from_secs(10),
-    );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(2), "{err}");
+    let run = capture_lo(&out, &["-c", "1"], Duration::from_secs(10));
+    let err = run.finish_with(Some(2));
     assert!(err.contains("exists") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
     // A leftover .part of a killed capture is kept too.
     let out2 = dir.join("other.pcapng");
     std::fs::write(dir.join("other.pcapng.part"), b"partial").unwrap();
-    let run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out2.to_str().unwrap(),
-            "-c",
-            "1",
-        ],
-        Duration::from_secs(10),
-    );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(2), "{err}");
+    let run = capture_lo(&out2, &["-c", "1"], Duration::from_secs(10));
+    let err = run.finish_with(Some(2));
     assert!(err.contains("other.pcapng.part exists"), "{err}");
 
     let Some(_cap) = capture_allowed("never_overwrites_without_force (with --force)") else {
         return;
     };
-    let run = Running::start(
+    let run = capture_lo(
+        &out,
         &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
             "--force",
             "-a",
             "duration:1",
@@ -468,8 +384,7 @@ fn never_overwrites_without_force() {
         ],
         Duration::from_secs(10),
     );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    run.finish_with(Some(0));
     let (_, frames, error) = read_frames(&out);
     assert_eq!((frames.len(), error), (0, None), "replaced by a capture");
 }
@@ -492,19 +407,8 @@ fn bad_capture_filter_is_refused_before_capturing() {
     };
     let dir = test_dir("badfilter");
     let out = dir.join("never.pcapng");
-    let run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-w",
-            out.to_str().unwrap(),
-            "udp port banana",
-        ],
-        Duration::from_secs(10),
-    );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(2), "{err}");
+    let run = capture_lo(&out, &["udp port banana"], Duration::from_secs(10));
+    let err = run.finish_with(Some(2));
     assert!(err.contains("invalid capture filter"), "{err}");
     assert!(!out.exists() && !dir.join("never.pcapng.part").exists());
 }
@@ -518,16 +422,12 @@ fn drops_privileges_before_writing() {
     chmod(&dir, 0o777);
     let out = dir.join("dropped.pcapng");
     let udp = Udp::new();
-    let mut run = Running::start_env(
+    let mut run = capture_lo_env(
+        &out,
         &[
-            "capture",
-            "-i",
-            "lo",
             "-Z",
             "nobody",
             "--print-privileges",
-            "-w",
-            out.to_str().unwrap(),
             &format!("udp port {}", udp.port()),
         ],
         &[("SUDO_UID", None)],
@@ -539,8 +439,7 @@ fn drops_privileges_before_writing() {
     udp.send(b"written-as-nobody");
     std::thread::sleep(Duration::from_millis(300));
     run.signal(libc::SIGTERM);
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = run.finish_with(Some(0));
     for s in [&status, &err] {
         assert!(s.contains("CapEff:\t0000000000000000"), "{s}");
         assert!(s.contains("CapPrm:\t0000000000000000"), "{s}");
@@ -564,14 +463,10 @@ fn sudo_user_is_the_default_target() {
     let dir = test_dir("sudo");
     chmod(&dir, 0o777);
     let out = dir.join("sudo.pcapng");
-    let run = Running::start_env(
+    let run = capture_lo_env(
+        &out,
         &[
-            "capture",
-            "-i",
-            "lo",
             "--print-privileges",
-            "-w",
-            out.to_str().unwrap(),
             "-a",
             "duration:1",
             "udp port 9 and host 127.0.0.254",
@@ -583,8 +478,7 @@ fn sudo_user_is_the_default_target() {
         ],
         Duration::from_secs(10),
     );
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = run.finish_with(Some(0));
     assert!(err.contains("Uid:\t65534\t65534\t65534\t65534"), "{err}");
     assert!(err.contains("CapEff:\t0000000000000000"), "{err}");
     use std::os::unix::fs::MetadataExt;
@@ -644,8 +538,7 @@ fn setcap_binary_captures_without_root() {
     udp.send(b"captured-by-setcap-binary");
     std::thread::sleep(Duration::from_millis(300));
     run.signal(libc::SIGINT);
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    let err = run.finish_with(Some(0));
     assert!(err.contains("CapEff:\t0000000000000000"), "{err}");
     assert!(err.contains("NoNewPrivs:\t1"), "{err}");
     let (_, frames, error) = read_frames(&out);
@@ -665,27 +558,14 @@ fn full_disk_ends_with_a_valid_file() {
     };
     let out = mount.path.join("full.pcapng");
     let udp = Udp::new();
-    let mut run = Running::start(
-        &[
-            "capture",
-            "-i",
-            "lo",
-            "-q",
-            "-w",
-            out.to_str().unwrap(),
-            &format!("udp port {}", udp.port()),
-        ],
+    let mut run = capture_lo(
+        &out,
+        &["-q", &format!("udp port {}", udp.port())],
         Duration::from_secs(20),
     );
     run.wait_ready();
-    let mut sent = 0;
-    while run.running() && sent < 2000 {
-        udp.send(&[b'z'; 1000]);
-        sent += 1;
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    let (code, err) = run.finish();
-    assert_eq!(code, Some(1), "{err}");
+    run.send_until_exit(2000, Duration::from_millis(2), |_| udp.send(&[b'z'; 1000]));
+    let err = run.finish_with(Some(1));
     assert!(err.contains("No space left on device"), "{err}");
     assert!(err.contains("keeps the"), "{err}");
     let (_, frames, error) = read_frames(&out);
@@ -698,7 +578,5 @@ fn full_disk_ends_with_a_valid_file() {
         .map(|n| n.replace(',', ""))
         .unwrap_or_default();
     assert_eq!(written, frames.len().to_string(), "{err}");
-    if let Some(t) = tshark(&["-r", out.to_str().unwrap()]) {
-        assert_eq!(t.lines().count(), frames.len());
-    }
+    tshark_counts(&out, frames.len());
 }

@@ -331,8 +331,7 @@ fn live_view_refuses_strangers_and_streams_to_the_viewer() {
     assert_eq!(again, 101, "a new viewer after the first left");
 
     live.run.signal(libc::SIGINT);
-    let (code, err) = live.run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    live.run.finish_with(Some(0));
 }
 
 #[test]
@@ -365,6 +364,5 @@ fn live_view_listens_on_loopback_only() {
     }
     assert!(found >= 1, "the listener is in /proc/net/tcp");
     live.run.signal(libc::SIGTERM);
-    let (code, err) = live.run.finish();
-    assert_eq!(code, Some(0), "{err}");
+    live.run.finish_with(Some(0));
 }

@@ -13,7 +13,7 @@ use super::countries;
 use super::db::{DbInfo, GeoDb};
 use crate::index::PacketIndex;
 use crate::stats::Count;
-use crate::traffic::scan::{self, Acc};
+use crate::traffic::scan::{self, count, Acc};
 use crate::traffic::{classify, AddrClass};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -176,13 +176,6 @@ impl GeoView {
     }
 }
 
-fn count(a: Acc) -> Count {
-    Count {
-        packets: a.packets,
-        bytes: a.bytes,
-    }
-}
-
 fn add(a: &mut Acc, b: Acc) {
     a.packets += b.packets;
     a.bytes += b.bytes;
@@ -309,17 +302,17 @@ pub fn geo_view(
             })
             .collect()
     };
+    // A filter naming the first hosts (the largest, once sorted), and whether it names all.
+    let listed = |hosts: &[(IpAddr, Acc)]| -> (String, bool) {
+        let listed: Vec<IpAddr> = hosts.iter().take(opts.filter_hosts).map(|h| h.0).collect();
+        (scan::hosts_filter(&listed), listed.len() == hosts.len())
+    };
     let mut countries: Vec<CountryTraffic> = codes
         .iter()
         .zip(groups.iter_mut())
         .map(|(code, g)| {
             let top = top_hosts(&mut g.hosts, opts.top_hosts);
-            let listed: Vec<IpAddr> = g
-                .hosts
-                .iter()
-                .take(opts.filter_hosts)
-                .map(|h| h.0)
-                .collect();
+            let (filter, filter_complete) = listed(&g.hosts);
             let table = countries::by_code(code);
             let (lat_lon, by_db) = if g.located > 0 {
                 (
@@ -337,8 +330,8 @@ pub fn geo_view(
                 top,
                 lat_lon,
                 located_by_db: by_db,
-                filter: scan::hosts_filter(&listed),
-                filter_complete: listed.len() == g.hosts.len(),
+                filter,
+                filter_complete,
             }
         })
         .collect();
@@ -350,59 +343,42 @@ pub fn geo_view(
             .then(x.code.cmp(&y.code))
     });
 
+    // The classes apart, then public addresses of no known country.
+    let unknown_label = if db.is_some() {
+        "public, country unknown"
+    } else {
+        "public (no country database loaded)"
+    };
+    let unknown =
+        (!unknown.hosts.is_empty()).then_some((AddrClass::Public, unknown_label, unknown));
     let mut apart: Vec<PlaceTraffic> = Vec::new();
-    for (class, mut g) in special {
+    for (class, label, mut g) in special
+        .into_iter()
+        .map(|(class, g)| (class, class.label(), g))
+        .chain(unknown)
+    {
         let top = top_hosts(&mut g.hosts, opts.top_hosts);
-        // Exact for the view when its addresses are few, else the class's ranges.
-        if g.hosts.len() <= opts.filter_hosts {
-            let listed: Vec<IpAddr> = g.hosts.iter().map(|h| h.0).collect();
-            apart.push(PlaceTraffic {
-                class,
-                label: class.label().to_string(),
-                count: count(g.acc),
-                hosts: g.hosts.len() as u64,
-                top,
-                filter: scan::hosts_filter(&listed),
-            });
-            continue;
+        // Exact for the view when its addresses are few, else the class's ranges (public
+        // addresses of no known country: the largest).
+        let (mut filter, complete) = listed(&g.hosts);
+        if !complete && class != AddrClass::Public {
+            let (v4, v6) = class.ranges();
+            let part = |field: &str, r: &[&str]| -> Option<String> {
+                (!r.is_empty()).then(|| format!("{field} in {{{}}}", r.join(" ")))
+            };
+            filter = [part("ip.addr", v4), part("ipv6.addr", v6)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" || ");
         }
-        let (v4, v6) = class.ranges();
-        let part = |field: &str, r: &[&str]| -> Option<String> {
-            (!r.is_empty()).then(|| format!("{field} in {{{}}}", r.join(" ")))
-        };
-        let filter = [part("ip.addr", v4), part("ipv6.addr", v6)]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" || ");
         apart.push(PlaceTraffic {
             class,
-            label: class.label().to_string(),
+            label: label.to_string(),
             count: count(g.acc),
             hosts: g.hosts.len() as u64,
             top,
             filter,
-        });
-    }
-    if !unknown.hosts.is_empty() {
-        let top = top_hosts(&mut unknown.hosts, opts.top_hosts);
-        let listed: Vec<IpAddr> = unknown
-            .hosts
-            .iter()
-            .take(opts.filter_hosts)
-            .map(|h| h.0)
-            .collect();
-        apart.push(PlaceTraffic {
-            class: AddrClass::Public,
-            label: if db.is_some() {
-                "public, country unknown".to_string()
-            } else {
-                "public (no country database loaded)".to_string()
-            },
-            count: count(unknown.acc),
-            hosts: unknown.hosts.len() as u64,
-            top,
-            filter: scan::hosts_filter(&listed),
         });
     }
 

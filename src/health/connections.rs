@@ -607,7 +607,7 @@ pub fn rtt_outliers(rtt: &Sampled<RttSample>, th: &Thresholds) -> Vec<Finding> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::filter::compile;
+    use crate::health::testing::assert_sane;
     use std::net::Ipv4Addr;
 
     const S: i64 = 1_000_000_000;
@@ -643,16 +643,6 @@ mod tests {
             first_frame: 1,
             data_frames: 8,
             data_retransmissions: 0,
-        }
-    }
-
-    fn assert_sane(findings: &[Finding]) {
-        for f in findings {
-            assert!(!f.summary.is_empty());
-            assert!(f.metrics.values().all(|v| v.is_finite()), "{f:?}");
-            if let Err(e) = compile(&f.filter) {
-                panic!("filter {:?} does not compile: {e}", f.filter);
-            }
         }
     }
 
@@ -866,22 +856,9 @@ mod tests {
 #[allow(clippy::unwrap_used)]
 mod props {
     use super::*;
-    use crate::filter::compile;
+    use crate::health::testing::check_findings as check;
     use proptest::prelude::*;
     use std::net::Ipv6Addr;
-
-    fn check(findings: &[Finding]) -> Result<(), TestCaseError> {
-        for f in findings {
-            prop_assert!(f.metrics.values().all(|v| v.is_finite()), "{:?}", f);
-            prop_assert!(compile(&f.filter).is_ok(), "{}", f.filter);
-            prop_assert!(
-                !f.summary.contains("NaN") && !f.summary.contains("inf"),
-                "{}",
-                f.summary
-            );
-        }
-        Ok(())
-    }
 
     fn any_addr() -> impl Strategy<Value = IpAddr> {
         prop_oneof![

@@ -1518,6 +1518,7 @@ mod tests {
     use crate::decode::{IpPair, Proto, Protocols};
     use crate::filter::{compile, EvalContext, NoNames};
     use crate::health::dns::DnsBucket;
+    use crate::health::testing::assert_sane;
     use crate::stats::{FlowKey, Traffic};
     use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -1547,17 +1548,6 @@ mod tests {
 
     fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
         IpAddr::V4(Ipv4Addr::new(a, b, c, d))
-    }
-
-    fn assert_sane(findings: &[Finding]) {
-        for f in findings {
-            assert!(!f.summary.is_empty());
-            assert!(f.metrics.values().all(|v| v.is_finite()), "{f:?}");
-            if let Err(e) = compile(&f.filter) {
-                panic!("filter {:?} does not compile: {e}", f.filter);
-            }
-            serde_json::to_string(f).unwrap();
-        }
     }
 
     fn flat(n: usize, bytes: u64, packets: u64) -> Vec<SeriesPoint> {
@@ -2179,25 +2169,11 @@ mod tests {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod props {
     use super::*;
-    use crate::filter::compile;
     use crate::health::dns::DnsBucket;
+    use crate::health::testing::check_findings as check;
     use crate::stats::{FlowKey, Traffic};
     use proptest::prelude::*;
     use std::net::Ipv6Addr;
-
-    fn check(findings: &[Finding]) -> Result<(), TestCaseError> {
-        for f in findings {
-            prop_assert!(f.metrics.values().all(|v| v.is_finite()), "{:?}", f);
-            prop_assert!(compile(&f.filter).is_ok(), "{}", f.filter);
-            prop_assert!(
-                !f.summary.contains("NaN") && !f.summary.contains("inf"),
-                "{}",
-                f.summary
-            );
-            prop_assert!(serde_json::to_string(f).is_ok());
-        }
-        Ok(())
-    }
 
     fn any_addr() -> impl Strategy<Value = IpAddr> {
         prop_oneof![

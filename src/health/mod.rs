@@ -182,20 +182,63 @@ impl Health {
     }
 }
 
+/// What the health tests share.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod testing {
+    use super::detect::Finding;
+    use crate::analyze::{analyze_with, Analysis, Options};
+    use crate::filter::compile;
+
+    /// A capture analysed with the health pass on.
+    pub(crate) fn analyzed(bytes: &[u8]) -> Analysis {
+        let options = Options {
+            health: true,
+            ..Default::default()
+        };
+        analyze_with(bytes, options).unwrap()
+    }
+
+    /// Findings people can read: a summary, finite metrics, a filter that compiles, JSON.
+    pub(crate) fn assert_sane(findings: &[Finding]) {
+        for f in findings {
+            assert!(!f.summary.is_empty());
+            assert!(f.metrics.values().all(|v| v.is_finite()), "{f:?}");
+            if let Err(e) = compile(&f.filter) {
+                panic!("filter {:?} does not compile: {e}", f.filter);
+            }
+            serde_json::to_string(f).unwrap();
+        }
+    }
+
+    /// [`assert_sane`] for property tests (an empty summary is allowed), no NaN or infinity
+    /// in the summary either.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn check_findings(
+        findings: &[Finding],
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert;
+        for f in findings {
+            prop_assert!(f.metrics.values().all(|v| v.is_finite()), "{:?}", f);
+            prop_assert!(compile(&f.filter).is_ok(), "{}", f.filter);
+            prop_assert!(
+                !f.summary.contains("NaN") && !f.summary.contains("inf"),
+                "{}",
+                f.summary
+            );
+            prop_assert!(serde_json::to_string(f).is_ok());
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn report(bytes: &[u8]) -> HealthReport {
-        let a = crate::analyze::analyze_with(
-            bytes,
-            crate::analyze::Options {
-                health: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let a = testing::analyzed(bytes);
         a.engine
             .health(&a.snapshot, &Thresholds::default())
             .unwrap()

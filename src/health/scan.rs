@@ -242,15 +242,9 @@ mod tests {
 
     #[test]
     fn the_syn_scan_fixture_is_a_port_scan_and_its_filter_compiles() {
-        let bytes = include_bytes!("../../fixtures/syn-scan-ethernet.pcap");
-        let a = crate::analyze::analyze_with(
-            &bytes[..],
-            crate::analyze::Options {
-                health: true,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let a = crate::health::testing::analyzed(include_bytes!(
+            "../../fixtures/syn-scan-ethernet.pcap"
+        ));
         let h = a
             .engine
             .health(&a.snapshot, &Thresholds::default())

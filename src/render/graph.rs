@@ -5,6 +5,7 @@
 //! close to the background (a hovered node's own edges stand out), and only the largest nodes
 //! get a label, each where it does not run into another label.
 
+use super::common::{svg_with, TOO_SMALL};
 use super::format;
 use super::theme::{Rgb, OKABE_ITO};
 use super::{
@@ -285,7 +286,7 @@ pub fn svg_graph(
     opts: &ChartOptions,
     size: (u32, u32),
 ) -> Result<(String, ChartLayout), DrawingAreaErrorKind<std::io::Error>> {
-    super::heatmap::svg_with(size, |area, ts| graph(area, g, view, opts, ts))
+    svg_with(size, |area, ts| graph(area, g, view, opts, ts))
 }
 
 /// Like [`draw_graph`], with font sizes multiplied by `text_scale`.
@@ -318,15 +319,7 @@ pub fn graph<DB: DrawingBackend>(
             String::new()
         }
     );
-    let sub = p.fit(&sub, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &sub,
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&sub, top)?;
     let grey = t.background.mix(t.muted, 0.7);
     let (legend, colors) = colours(g, view, grey);
     // Legend: one line of swatches at the bottom.
@@ -355,7 +348,7 @@ pub fn graph<DB: DrawingBackend>(
         y1: ly - p.px(6.0),
     };
     if plot.height() < p.px(30.0) || plot.width() < p.px(30.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let xf = Xf::new(g, view, plot, p.px(1.0));
     let screen: Vec<(f64, f64, f64)> = g

@@ -24,14 +24,16 @@
 //! Charts over a subsample (a series past its cap, [`crate::health::series::Sampled`]) scale
 //! counts back up and say so ("≈", "1 in 4 sampled").
 
+use super::common::{svg_with, TICK_GAP, TOO_SMALL};
 use super::format::{self, TimePrecision, DAY, HOUR, MIN, MS, SEC};
 use super::theme::{Rgb, OKABE_ITO};
+use super::timeline::{draw_time_ticks, time_axis_title, time_range, TickStyle};
 use super::{
-    clamp_text_scale, display_timeline, value_ticks, ChartLayout, ChartOptions, DrawResult,
-    Ellipsis, Font, HitRegion, Painter, Rect, TimeAxis, PAD, SVG_TEXT_SCALE,
+    clamp_text_scale, display_timeline, ChartLayout, ChartOptions, DrawResult, Ellipsis, Font,
+    HitRegion, Painter, Rect, TimeAxis, PAD,
 };
 use crate::health::detect::addr_filter;
-use crate::health::series::{Sampled, TcpEvent};
+use crate::health::series::{DnsSample, RttSample, Sampled, TcpEvent};
 use crate::health::tcp::Handshake;
 use crate::health::HealthReport;
 use crate::stats::timeline::LADDER;
@@ -44,8 +46,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-/// Gap between the plot's bottom and the tick labels.
-const TICK_GAP: f64 = 7.0;
+/// The health charts' time axes: milliseconds and up, `HH:MM` on whole minutes.
+const TICKS: TickStyle = TickStyle {
+    finest: MS,
+    minutes: true,
+};
 /// Click filters list frames by number up to this many; past it they fall back to a broader
 /// predicate (a filter of thousands of numbers is unreadable in the filter box).
 pub const FILTER_MAX_FRAMES: usize = 200;
@@ -64,7 +69,6 @@ pub const NO_DNS: &str = "no answered DNS queries in this view";
 pub const NO_FRAMES: &str = "no packets in this view";
 /// Empty state of the retransmissions chart.
 pub const NO_RETRANSMISSIONS: &str = "no retransmissions or duplicate ACKs in this view";
-const TOO_SMALL: &str = "too small to draw this chart";
 
 /// The health charts, by their `data-chart` name on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -178,10 +182,26 @@ pub fn draw_health_with_text_scale<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let ts = clamp_text_scale(text_scale);
     match chart {
-        HealthChart::RttHistogram => rtt_histogram(area, data, opts, ts),
+        HealthChart::RttHistogram => {
+            let item = |r: &RttSample| HistItem {
+                us: r.rtt_us,
+                frame: r.frame,
+                failed: false,
+            };
+            let rtt = &data.report.series.rtt;
+            log_histogram(area, &RTT_HISTOGRAM, rtt, item, opts, ts)
+        }
         HealthChart::RttTime => rtt_time(area, data, opts, ts),
         HealthChart::Connections => connections(area, data, opts, ts),
-        HealthChart::DnsTime => dns_time(area, data, opts, ts),
+        HealthChart::DnsTime => {
+            let item = |r: &DnsSample| HistItem {
+                us: r.time_us,
+                frame: r.frame,
+                failed: r.rcode != 0,
+            };
+            let dns = &data.report.series.dns;
+            log_histogram(area, &DNS_TIME, dns, item, opts, ts)
+        }
         HealthChart::TimeOfDay => time_of_day(area, data, opts, ts),
         HealthChart::Retransmissions => retransmissions(area, data, opts, ts, None),
     }
@@ -207,15 +227,9 @@ pub fn svg_health(
     opts: &ChartOptions,
     size: (u32, u32),
 ) -> Result<(String, ChartLayout), DrawingAreaErrorKind<std::io::Error>> {
-    use plotters::prelude::{IntoDrawingArea, SVGBackend};
-    let mut out = String::new();
-    let layout = {
-        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        let layout = draw_health_with_text_scale(chart, &area, data, opts, SVG_TEXT_SCALE)?;
-        area.present()?;
-        layout
-    };
-    Ok((out, layout))
+    svg_with(size, |area, ts| {
+        draw_health_with_text_scale(chart, area, data, opts, ts)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,119 +347,6 @@ fn edge_label(us: f64) -> String {
     fmt_us(us)
 }
 
-/// Fixed tick steps for time axes, ns.
-const TIME_STEPS: &[i64] = &[
-    MS,
-    2 * MS,
-    5 * MS,
-    10 * MS,
-    20 * MS,
-    50 * MS,
-    100 * MS,
-    200 * MS,
-    500 * MS,
-    SEC,
-    2 * SEC,
-    5 * SEC,
-    10 * SEC,
-    15 * SEC,
-    30 * SEC,
-    MIN,
-    2 * MIN,
-    5 * MIN,
-    10 * MIN,
-    15 * MIN,
-    30 * MIN,
-    HOUR,
-    2 * HOUR,
-    3 * HOUR,
-    6 * HOUR,
-    12 * HOUR,
-    DAY,
-    2 * DAY,
-    7 * DAY,
-    14 * DAY,
-    28 * DAY,
-    91 * DAY,
-    364 * DAY,
-];
-
-fn tick_label(t: i64, step: i64, span: i64, off: i32) -> String {
-    if step >= DAY {
-        format::date(t, off)
-    } else if span > DAY {
-        format!(
-            "{} {}",
-            format::month_day(t, off),
-            format::time_of_day(t, off, TimePrecision::Minutes)
-        )
-    } else if step < SEC {
-        format::time_of_day(t, off, TimePrecision::Millis)
-    } else if step % MIN == 0 {
-        format::time_of_day(t, off, TimePrecision::Minutes)
-    } else {
-        format::time_of_day(t, off, TimePrecision::Seconds)
-    }
-}
-
-/// Ticks at round local times within `[t0, t1]`: the finest step whose labels do not collide
-/// (each label needs `need(label)` pixels).
-fn time_ticks(
-    t0: i64,
-    t1: i64,
-    off: i32,
-    width_px: f64,
-    need: &dyn Fn(&str) -> f64,
-) -> Vec<(i64, String)> {
-    let span = t1.saturating_sub(t0).max(1);
-    let px_per_ns = width_px / span as f64;
-    let off_ns = i128::from(off) * i128::from(SEC);
-    let mut last = Vec::new();
-    for &step in TIME_STEPS {
-        if span / step > 64 {
-            continue;
-        }
-        let s = i128::from(step);
-        let local0 = i128::from(t0) + off_ns;
-        let mut k = local0.div_euclid(s) + i128::from(local0.rem_euclid(s) != 0);
-        let mut ticks = Vec::new();
-        while ticks.len() < 65 {
-            let t = k * s - off_ns;
-            if t > i128::from(t1) {
-                break;
-            }
-            if let Ok(t) = i64::try_from(t) {
-                ticks.push((t, tick_label(t, step, span, off)));
-            }
-            k += 1;
-        }
-        let widest = ticks.iter().map(|(_, l)| need(l)).fold(0.0, f64::max);
-        last = ticks;
-        if step as f64 * px_per_ns >= widest {
-            return last;
-        }
-    }
-    // Even the longest step is too dense: the first tick only.
-    last.truncate(1);
-    last
-}
-
-/// The x axis title of a time axis.
-fn time_axis_title(t0: i64, t1: i64, off: i32) -> String {
-    let tz = format::tz_label(off);
-    let (d0, d1) = (
-        format::date(t0, off),
-        format::date(t1.saturating_sub(1).max(t0), off),
-    );
-    if t1 - t0 > DAY {
-        format!("date and time ({tz})")
-    } else if d0 == d1 {
-        format!("time of day on {d0} ({tz})")
-    } else {
-        format!("time ({tz}), {d0} to {d1}")
-    }
-}
-
 /// A time range for a readout: `12:00:01–12:00:02`, with the date when the span is long.
 fn range_label(a: i64, z: i64, step: i64, span: i64, off: i32) -> String {
     let p = TimePrecision::for_step(step.max(1));
@@ -454,19 +355,7 @@ fn range_label(a: i64, z: i64, step: i64, span: i64, off: i32) -> String {
     } else {
         p
     };
-    if span > DAY {
-        format!(
-            "{}–{}",
-            format::date_time_with(a, off, p),
-            format::time_of_day(z, off, p)
-        )
-    } else {
-        format!(
-            "{}–{}",
-            format::time_of_day(a, off, p),
-            format::time_of_day(z, off, p)
-        )
-    }
+    time_range(a, z, p, span, off)
 }
 
 /// Draws the time ticks (grid lines, tick marks, labels) and the axis title under `bottom`.
@@ -476,45 +365,9 @@ fn draw_time_axis<DB: DrawingBackend>(
     (t0, t1): (i64, i64),
     off: i32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let t = p.theme;
-    let pad = p.px(PAD);
-    let span = (t1 - t0).max(1);
-    let x_of = |ts: i64| x0 + (ts - t0) as f64 / span as f64 * (x1 - x0);
-    let ticks = time_ticks(t0, t1, off, x1 - x0, &|l| {
-        p.measure(l, Font::Small) + p.px(16.0)
-    });
-    for (ts, label) in &ticks {
-        let x = x_of(*ts);
-        p.line(&[(x, plot_top), (x, bottom)], t.grid, 1.0)?;
-        p.line(&[(x, bottom), (x, bottom + p.px(3.0))], t.axis, 1.0)?;
-        let half = p.measure(label, Font::Small) / 2.0;
-        let lx = x.clamp(half, (p.w - half).max(half));
-        p.text(
-            label,
-            (lx, bottom + p.px(TICK_GAP)),
-            Font::Small,
-            t.muted,
-            HPos::Center,
-            VPos::Top,
-        )?;
-    }
-    let title = p.fit(
-        &time_axis_title(t0, t1, off),
-        p.w - 2.0 * pad,
-        Font::Small,
-        Ellipsis::End,
-    );
-    let half = p.measure(&title, Font::Small) / 2.0;
-    let cx = ((x0 + x1) / 2.0).clamp(pad + half, (p.w - pad - half).max(pad + half));
+    draw_time_ticks(p, (x0, x1, plot_top, bottom), (t0, t1), off, TICKS)?;
     let ty = bottom + p.px(TICK_GAP) + p.line_h(Font::Small) + p.px(2.0);
-    p.text(
-        &title,
-        (cx, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )
+    p.axis_title(&time_axis_title(t0, t1, off), (x0, x1), ty, true)
 }
 
 /// A legend entry: swatch colour and text.
@@ -592,39 +445,6 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Horizontal grid lines and labels of a count axis from `x0` to `x1`.
-fn draw_count_axis<DB: DrawingBackend>(
-    p: &Painter<'_, DB>,
-    ticks: &super::Ticks,
-    (x0, x1, bottom, plot_h): (f64, f64, f64, f64),
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let t = p.theme;
-    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
-        let y = bottom - v / ticks.top * plot_h;
-        p.line(
-            &[(x0, y), (x1, y)],
-            if *v == 0.0 { t.axis } else { t.grid },
-            1.0,
-        )?;
-        p.text(
-            label,
-            (x0 - p.px(6.0), y),
-            Font::Small,
-            t.muted,
-            HPos::Right,
-            VPos::Center,
-        )?;
-    }
-    Ok(())
-}
-
-fn widest<DB: DrawingBackend>(p: &Painter<'_, DB>, labels: &[String]) -> f64 {
-    labels
-        .iter()
-        .map(|l| p.measure(l, Font::Small))
-        .fold(0.0, f64::max)
-}
-
 /// The colour for failures (vermillion) and for the second series of a stack (orange).
 fn failure_color() -> Rgb {
     OKABE_ITO[6]
@@ -640,42 +460,63 @@ struct HistItem {
     failed: bool,
 }
 
-struct HistSpec<'a> {
+/// What a log histogram says: its chart, empty state, unit, legend and axis texts.
+struct HistText {
     chart: HealthChart,
     empty: &'static str,
-    items: Vec<HistItem>,
-    /// The series' stride (counts are scaled by it).
-    stride: u64,
     /// What one sample is, plural (`"handshakes"`).
     what: &'static str,
     /// Legend texts for the two stacks when some failed.
     ok_label: &'static str,
     failed_label: &'static str,
     /// The filter of a bin with too many frames to list.
-    fallback: &'a str,
+    fallback: &'static str,
     x_title: &'static str,
 }
 
-fn log_histogram<DB: DrawingBackend>(
+const RTT_HISTOGRAM: HistText = HistText {
+    chart: HealthChart::RttHistogram,
+    empty: NO_HANDSHAKES,
+    what: "handshakes",
+    ok_label: "handshakes",
+    failed_label: "",
+    fallback: "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+    x_title: "handshake RTT, SYN to the ACK of the SYN/ACK (log scale)",
+};
+
+const DNS_TIME: HistText = HistText {
+    chart: HealthChart::DnsTime,
+    empty: NO_DNS,
+    what: "responses",
+    ok_label: "answered (NoError)",
+    failed_label: "failed (rcode ≠ 0)",
+    fallback: "dns.flags.response == 1",
+    x_title: "DNS response time, query to response (log scale)",
+};
+
+/// A log histogram of the samples of `s` (`item` reads one), counts scaled by its stride.
+fn log_histogram<DB: DrawingBackend, T>(
     area: &DrawingArea<DB, Shift>,
-    spec: HistSpec<'_>,
+    spec: &HistText,
+    s: &Sampled<T>,
+    item: impl Fn(&T) -> HistItem,
     opts: &ChartOptions,
     text_scale: f64,
 ) -> DrawResult<DB> {
+    let items: Vec<HistItem> = s.items.iter().map(item).collect();
     let p = Painter::new(area, opts, text_scale);
     let t = p.theme;
     let top = p.begin(spec.chart.title())?;
-    if spec.items.is_empty() {
+    if items.is_empty() {
         return p.empty(top, spec.empty);
     }
     let pad = p.px(PAD);
     let small_h = p.line_h(Font::Small);
-    let stride = spec.stride.max(1);
+    let stride = s.stride.max(1);
     let scale = |n: u64| n.saturating_mul(stride);
     let approx = if stride > 1 { "≈ " } else { "" };
 
-    let mut values: Vec<f64> = spec
-        .items
+    let mut values: Vec<f64> = items
         .iter()
         .map(|i| if i.us.is_finite() { i.us } else { 0.0 })
         .collect();
@@ -687,7 +528,7 @@ fn log_histogram<DB: DrawingBackend>(
     let mut ok = vec![0u64; nbins];
     let mut bad = vec![0u64; nbins];
     let mut frames: Vec<Vec<u64>> = vec![Vec::new(); nbins];
-    for it in &spec.items {
+    for it in &items {
         let i = bin_of(&edges, it.us);
         if it.failed {
             bad[i] += 1;
@@ -699,7 +540,7 @@ fn log_histogram<DB: DrawingBackend>(
         }
     }
     let any_failed = bad.iter().any(|b| *b > 0);
-    let total: u64 = scale(spec.items.len() as u64);
+    let total: u64 = scale(items.len() as u64);
 
     // Unit line, legend.
     let mut unit = format!("{} per range", spec.what);
@@ -728,7 +569,7 @@ fn log_histogram<DB: DrawingBackend>(
     let unit_y = top + legend_h;
     let marker_y = unit_y + small_h + p.px(2.0);
     let plot_top = marker_y + small_h + p.px(6.0);
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let plot_h = bottom - plot_top;
     if plot_h < p.px(24.0) || p.w < p.px(120.0) {
         return p.empty(top, TOO_SMALL);
@@ -738,10 +579,8 @@ fn log_histogram<DB: DrawingBackend>(
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let headroom = 1.0 + (small_h + p.px(4.0)) / plot_h;
-    let ticks = value_ticks(max * headroom, plot_h, true, &|_| small_h * 1.8);
-    let x0 = pad + widest(&p, &ticks.labels) + p.px(6.0);
-    let x1 = (p.w - pad).max(x0 + 1.0);
+    let ticks = p.count_ticks(max, plot_h, true);
+    let (x0, x1) = p.x_beside(&ticks.labels);
     let y_of = |v: f64| bottom - v / ticks.top * plot_h;
     let slot = (x1 - x0) / nbins as f64;
     let bar_w = slot * 0.86;
@@ -753,16 +592,8 @@ fn log_histogram<DB: DrawingBackend>(
         y1: bottom,
     });
     draw_legend(&p, &legend, &placed, &mut layout)?;
-    let unit = p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &unit,
-        (pad, unit_y),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
-    draw_count_axis(&p, &ticks, (x0, x1, bottom, plot_h))?;
+    p.note(&unit, unit_y)?;
+    p.count_axis(&ticks, (x0, x1, bottom, plot_h))?;
 
     // Counts above the bars, drawn after the percentile lines so that those never cross them.
     let mut counts: Vec<(String, f64, f64)> = Vec::new();
@@ -831,23 +662,14 @@ fn log_histogram<DB: DrawingBackend>(
 
     // Edge labels: as many as fit, the first and the last always.
     let labels: Vec<String> = edges.iter().map(|e| edge_label(*e)).collect();
-    let need = widest(&p, &labels) + p.px(8.0);
+    let need = p.widest(&labels, Font::Small) + p.px(8.0);
     let stride_l = ((need / slot.max(1e-9)).ceil().max(1.0)) as usize;
     for (i, label) in labels.iter().enumerate() {
         let x = x0 + slot * i as f64;
         p.line(&[(x, bottom), (x, bottom + p.px(3.0))], t.axis, 1.0)?;
         let last = i == labels.len() - 1;
         if last || (i % stride_l == 0 && labels.len() - 1 - i >= stride_l) {
-            let half = p.measure(label, Font::Small) / 2.0;
-            let lx = x.clamp(half, (p.w - half).max(half));
-            p.text(
-                label,
-                (lx, bottom + p.px(TICK_GAP)),
-                Font::Small,
-                t.muted,
-                HPos::Center,
-                VPos::Top,
-            )?;
+            p.x_label(label, x, bottom + p.px(TICK_GAP))?;
         }
     }
 
@@ -929,75 +751,9 @@ fn log_histogram<DB: DrawingBackend>(
         )?;
     }
 
-    let title = p.fit(spec.x_title, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
     let ty = bottom + p.px(TICK_GAP) + small_h + p.px(2.0);
-    p.text(
-        &title,
-        ((x0 + x1) / 2.0, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    p.axis_title(spec.x_title, (x0, x1), ty, false)?;
     Ok(layout)
-}
-
-fn rtt_histogram<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &HealthView<'_>,
-    opts: &ChartOptions,
-    ts: f64,
-) -> DrawResult<DB> {
-    let s = &data.report.series.rtt;
-    let spec = HistSpec {
-        chart: HealthChart::RttHistogram,
-        empty: NO_HANDSHAKES,
-        items: s
-            .items
-            .iter()
-            .map(|r| HistItem {
-                us: r.rtt_us,
-                frame: r.frame,
-                failed: false,
-            })
-            .collect(),
-        stride: s.stride,
-        what: "handshakes",
-        ok_label: "handshakes",
-        failed_label: "",
-        fallback: "tcp.flags.syn == 1 && tcp.flags.ack == 0",
-        x_title: "handshake RTT, SYN to the ACK of the SYN/ACK (log scale)",
-    };
-    log_histogram(area, spec, opts, ts)
-}
-
-fn dns_time<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    data: &HealthView<'_>,
-    opts: &ChartOptions,
-    ts: f64,
-) -> DrawResult<DB> {
-    let s = &data.report.series.dns;
-    let spec = HistSpec {
-        chart: HealthChart::DnsTime,
-        empty: NO_DNS,
-        items: s
-            .items
-            .iter()
-            .map(|r| HistItem {
-                us: r.time_us,
-                frame: r.frame,
-                failed: r.rcode != 0,
-            })
-            .collect(),
-        stride: s.stride,
-        what: "responses",
-        ok_label: "answered (NoError)",
-        failed_label: "failed (rcode ≠ 0)",
-        fallback: "dns.flags.response == 1",
-        x_title: "DNS response time, query to response (log scale)",
-    };
-    log_histogram(area, spec, opts, ts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1075,7 +831,7 @@ fn rtt_time<DB: DrawingBackend>(
         });
     }
     let (placed, mut legend_h) = legend_layout(&p, &legend, top);
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let unit_h = small_h + p.px(7.0);
     let mut show_legend = true;
     if bottom - (top + legend_h + unit_h) < p.px(40.0) {
@@ -1110,7 +866,7 @@ fn rtt_time<DB: DrawingBackend>(
             } * plot_h
     };
     let labels: Vec<String> = edges.iter().map(|e| edge_label(*e)).collect();
-    let x0 = pad + widest(&p, &labels) + p.px(6.0);
+    let x0 = pad + p.widest(&labels, Font::Small) + p.px(6.0);
     let x1 = (p.w - pad).max(x0 + 1.0);
     let mut t0 = samples.iter().map(|r| r.ts_ns).min().unwrap_or(0);
     let mut t1 = samples.iter().map(|r| r.ts_ns).max().unwrap_or(0);
@@ -1140,14 +896,7 @@ fn rtt_time<DB: DrawingBackend>(
     if !s.is_exact() {
         unit.push_str(&format!(", 1 in {} sampled", s.stride));
     }
-    p.text(
-        &p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End),
-        (pad, unit_y),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&unit, unit_y)?;
     // Y grid at the edges that fit.
     let need = small_h * 1.4;
     let mut last_y = f64::INFINITY;
@@ -1304,10 +1053,8 @@ fn connections<DB: DrawingBackend>(
         return p.empty(top, TOO_SMALL);
     }
     let max = counts.iter().map(|c| s.scale(*c)).max().unwrap_or(1).max(1) as f64;
-    let headroom = 1.0 + (small_h + p.px(4.0)) / plot_h;
-    let ticks = value_ticks(max * headroom, plot_h, true, &|_| small_h * 1.8);
-    let x0 = pad + widest(&p, &ticks.labels) + p.px(6.0);
-    let x1 = (p.w - pad).max(x0 + 1.0);
+    let ticks = p.count_ticks(max, plot_h, true);
+    let (x0, x1) = p.x_beside(&ticks.labels);
     let y_of = |v: f64| bottom - v / ticks.top * plot_h;
     let mut unit = format!("connections ({} in all", count(s, s.items.len() as u64));
     unit.push_str(if s.is_exact() {
@@ -1315,15 +1062,8 @@ fn connections<DB: DrawingBackend>(
     } else {
         ", from a sample)"
     });
-    p.text(
-        &p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End),
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
-    draw_count_axis(&p, &ticks, (x0, x1, bottom, plot_h))?;
+    p.note(&unit, top)?;
+    p.count_axis(&ticks, (x0, x1, bottom, plot_h))?;
     let mut layout = p.layout(Rect {
         x0,
         y0: plot_top,
@@ -1337,19 +1077,8 @@ fn connections<DB: DrawingBackend>(
         let cx = sx + slot / 2.0;
         let n = s.scale(counts[i]);
         if n > 0 {
-            let yt = y_of(n as f64).min(bottom - p.px(1.0));
-            p.rect(cx - bar_w / 2.0, yt, cx + bar_w / 2.0, bottom, *color)?;
             let c = format!("{}{}", approx(s), format::thousands(n));
-            if p.measure(&c, Font::Small) <= slot - p.px(2.0) {
-                p.text(
-                    &c,
-                    (cx, yt - p.px(3.0)),
-                    Font::Small,
-                    t.text,
-                    HPos::Center,
-                    VPos::Bottom,
-                )?;
-            }
+            p.count_bar((cx, bar_w, slot), (y_of(n as f64), bottom), *color, &c)?;
         }
         let label = p.fit(name, slot - p.px(2.0), Font::Small, Ellipsis::End);
         p.text(
@@ -1395,7 +1124,7 @@ fn weekday(days: i64) -> usize {
     (days + 3).rem_euclid(7) as usize
 }
 
-/// A perceptual sequential scale (viridis), `f` in 0..1.
+/// A perceptual sequential scale (viridis at five points), `f` in 0..1.
 fn viridis(f: f64) -> Rgb {
     const STOPS: [Rgb; 5] = [
         Rgb::hex(0x440154),
@@ -1404,14 +1133,7 @@ fn viridis(f: f64) -> Rgb {
         Rgb::hex(0x5EC962),
         Rgb::hex(0xFDE725),
     ];
-    let f = if f.is_finite() {
-        f.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let x = f * (STOPS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(STOPS.len() - 2);
-    STOPS[i].mix(STOPS[i + 1], x - i as f64)
+    Rgb::ramp(&STOPS, f)
 }
 
 /// Frames and bytes per local time slot of `width` ns: slot number (local time / width) →
@@ -1515,18 +1237,10 @@ fn week_grid<DB: DrawingBackend>(
         format::tz_label(off),
         format::thousands(max.round() as u64)
     );
-    let unit = p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &unit,
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&unit, top)?;
     let plot_top = top + small_h + p.px(7.0);
     let bottom = p.h - pad - small_h - p.px(TICK_GAP);
-    let x0 = pad + widest(p, &WEEKDAYS.map(str::to_string)) + p.px(6.0);
+    let x0 = pad + p.widest(WEEKDAYS, Font::Small) + p.px(6.0);
     let x1 = p.w - pad;
     if bottom - plot_top < p.px(7.0 * 6.0) || x1 - x0 < p.px(24.0 * 4.0) {
         return p.empty(top, TOO_SMALL);
@@ -1625,7 +1339,6 @@ fn slot_bars<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let t = p.theme;
     let off = opts.tz_offset_s;
-    let pad = p.px(PAD);
     let small_h = p.line_h(Font::Small);
     let per = slots(data.timeline, width, off);
     let (Some((&first, _)), Some((&last, _))) = (per.first_key_value(), per.last_key_value())
@@ -1637,26 +1350,18 @@ fn slot_bars<DB: DrawingBackend>(
         .map(|i| per.get(&(first + i as i64)).copied().unwrap_or((0.0, 0.0)))
         .collect();
     let plot_top = top + small_h + p.px(7.0);
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let plot_h = bottom - plot_top;
     if plot_h < p.px(24.0) || p.w < p.px(120.0) {
         return p.empty(top, TOO_SMALL);
     }
     let max = values.iter().map(|v| v.0).fold(0.0, f64::max).max(1.0);
-    let ticks = value_ticks(max, plot_h, true, &|_| small_h * 1.8);
-    let x0 = pad + widest(p, &ticks.labels) + p.px(6.0);
-    let x1 = (p.w - pad).max(x0 + 1.0);
+    let ticks = p.count_ticks(max, plot_h, false);
+    let (x0, x1) = p.x_beside(&ticks.labels);
     let per_what = if width == HOUR { "hour" } else { "minute" };
     let unit = format!("frames per {per_what} ({})", format::tz_label(off));
-    p.text(
-        &p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End),
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
-    draw_count_axis(p, &ticks, (x0, x1, bottom, plot_h))?;
+    p.note(&unit, top)?;
+    p.count_axis(&ticks, (x0, x1, bottom, plot_h))?;
     let mut layout = p.layout(Rect {
         x0,
         y0: plot_top,
@@ -1725,21 +1430,8 @@ fn slot_bars<DB: DrawingBackend>(
         });
     }
     let (ta, tz) = (first * width - off_ns, (last + 1) * width - off_ns);
-    let title = p.fit(
-        &time_axis_title(ta, tz, off),
-        p.w - 2.0 * pad,
-        Font::Small,
-        Ellipsis::End,
-    );
     let ty = bottom + p.px(TICK_GAP) + small_h + p.px(2.0);
-    p.text(
-        &title,
-        ((x0 + x1) / 2.0, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    p.axis_title(&time_axis_title(ta, tz, off), (x0, x1), ty, false)?;
     Ok(layout)
 }
 
@@ -1777,7 +1469,6 @@ fn retransmissions<DB: DrawingBackend>(
     axis: Option<&TimeAxis>,
 ) -> DrawResult<DB> {
     let p = Painter::new(area, opts, text_scale);
-    let t = p.theme;
     let off = opts.tz_offset_s;
     let top = p.begin(HealthChart::Retransmissions.title())?;
     let s = &data.report.series.tcp_events;
@@ -1819,7 +1510,7 @@ fn retransmissions<DB: DrawingBackend>(
     let (placed, legend_h) = legend_layout(&p, &legend, top);
     let unit_y = top + legend_h;
     let plot_top = unit_y + small_h + p.px(7.0);
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let plot_h = bottom - plot_top;
     if plot_h < p.px(24.0) || p.w < p.px(120.0) {
         return p.empty(top, TOO_SMALL);
@@ -1860,62 +1551,24 @@ fn retransmissions<DB: DrawingBackend>(
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let ticks = value_ticks(max, plot_h, true, &|_| small_h * 1.8);
+    let ticks = p.count_ticks(max, plot_h, false);
     let (x0, x1) = match fixed_x {
         Some((a, b)) => (a.max(0.0), b.min(p.w)),
-        None => {
-            let x0 = pad + widest(&p, &ticks.labels) + p.px(6.0);
-            (x0, (p.w - pad).max(x0 + 1.0))
-        }
+        None => p.x_beside(&ticks.labels),
     };
     let (t0, t1) = (start, start.saturating_add(bw.saturating_mul(n as i64)));
     let span = (t1 - t0).max(1);
     let x_of = |ts: i64| x0 + (ts - t0) as f64 / span as f64 * (x1 - x0);
 
-    let mut layout = p.layout(Rect {
-        x0,
-        y0: plot_top,
-        x1,
-        y1: bottom,
-    });
-    layout.time_axis = Some(TimeAxis {
-        x0,
-        x1,
-        t0_ns: t0,
-        t1_ns: t1,
-    });
+    let mut layout = p.time_layout((x0, x1, plot_top, bottom), (t0, t1));
     draw_legend(&p, &legend, &placed, &mut layout)?;
     let mut unit = format!("frames per {} bucket", format::width(bw));
     if !s.is_exact() {
         unit.push_str(&format!(" (1 in {} sampled, scaled)", s.stride));
     }
-    p.text(
-        &p.fit(&unit, p.w - 2.0 * pad, Font::Small, Ellipsis::End),
-        (pad, unit_y),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&unit, unit_y)?;
     // Count labels left of the plot where they fit.
-    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
-        let y = bottom - v / ticks.top * plot_h;
-        p.line(
-            &[(x0, y), (x1, y)],
-            if *v == 0.0 { t.axis } else { t.grid },
-            1.0,
-        )?;
-        if x0 - p.px(6.0) - p.measure(label, Font::Small) >= 0.0 {
-            p.text(
-                label,
-                (x0 - p.px(6.0), y),
-                Font::Small,
-                t.muted,
-                HPos::Right,
-                VPos::Center,
-            )?;
-        }
-    }
+    p.count_axis(&ticks, (x0, x1, bottom, plot_h))?;
     draw_time_axis(&p, (x0, x1, plot_top, bottom), (t0, t1), off)?;
 
     let y_of = |v: u64| bottom - s.scale(v) as f64 / ticks.top * plot_h;
@@ -2061,9 +1714,10 @@ pub fn health_text_alternative(
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::health::series::{ConnOutcome, DnsSample, HealthSeries, RttSample};
+    use crate::health::series::{ConnOutcome, HealthSeries};
     use crate::health::tcp::TcpFlags;
-    use crate::render::Theme;
+    use crate::render::timeline::time_ticks;
+    use crate::render::{Theme, SVG_TEXT_SCALE};
     use std::net::Ipv4Addr;
 
     const T0: i64 = 1_709_294_400 * SEC;
@@ -2646,7 +2300,12 @@ mod tests {
         assert!(frames_filter(&many).is_none());
         assert_eq!(fmt_us(12_500.0), "12.5 ms");
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 50), Some(2.0));
-        let ticks = time_ticks(T0, T0 + HOUR, 0, 800.0, &|l| l.len() as f64 * 7.0 + 16.0);
+        let ticks = time_ticks(T0, T0 + HOUR, 0, 800.0, TICKS, &|labels| {
+            labels
+                .iter()
+                .map(|l| l.len() as f64 * 7.0 + 16.0)
+                .fold(0.0, f64::max)
+        });
         assert!(ticks.len() >= 3, "{ticks:?}");
         assert!(ticks.iter().all(|(t, _)| t % (5 * MIN) == 0));
     }

@@ -8,17 +8,19 @@
 //! names the scale in binary units. A cell without traffic is left at the plot's background, so
 //! "none" and "little" are told apart.
 
-use super::format::{self, TimePrecision, DAY, HOUR, MIN, MS, SEC, US};
+use super::common::{svg_with, TOO_SMALL};
+use super::format::{self, TimePrecision, DAY, US};
 use super::theme::Rgb;
+use super::timeline::{time_axis_title, time_ticks, TickStyle};
 use super::{
     pt, ChartLayout, ChartOptions, DrawResult, Ellipsis, Font, HitRegion, PResult, Painter, Rect,
-    NO_IP, NO_TCP_UDP, PAD, SVG_TEXT_SCALE,
+    NO_IP, NO_TCP_UDP, PAD,
 };
 use crate::traffic::{HeatMap, HeatRows, Matrix};
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind};
 use plotters::element::Text;
-use plotters::prelude::{DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
 
 /// The `data-chart` name of the time heatmaps.
@@ -43,15 +45,7 @@ const VIRIDIS: [Rgb; 11] = [
 
 /// Viridis at `t` in 0..=1 (clamped; NaN is 0).
 pub fn viridis(t: f64) -> Rgb {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let x = t * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
-    a.mix(b, x - i as f64)
+    Rgb::ramp(&VIRIDIS, t)
 }
 
 /// A logarithmic colour scale for byte counts from `min` to `max`.
@@ -75,6 +69,12 @@ impl LogScale {
             min,
             max: (max as f64).max(min * 2.0),
         }
+    }
+
+    /// A scale over the non-zero `values` up to `max` (from 1 when none is).
+    pub(crate) fn nonzero(values: impl IntoIterator<Item = u64>, max: u64) -> LogScale {
+        let min = values.into_iter().filter(|&v| v > 0).min();
+        LogScale::range(min.unwrap_or(1), max)
     }
 
     /// Position of `v` on the scale, 0 (`min`) to 1 (`max`).
@@ -117,6 +117,12 @@ impl LogScale {
         best
     }
 }
+
+/// The heatmaps' time axes: columns can be microseconds wide; `HH:MM` on whole minutes.
+const TICKS: TickStyle = TickStyle {
+    finest: US,
+    minutes: true,
+};
 
 /// Draws `s` turned to read upwards, its start at `(x, y)` (`h` = where along the text the
 /// point is; the text is centred across it).
@@ -189,153 +195,19 @@ pub(crate) fn legend<DB: DrawingBackend>(
     Ok(bar_h + p.px(3.0) + p.line_h(Font::Small))
 }
 
-/// Round tick steps for a time axis, ns.
-const STEPS: &[i64] = &[
-    US,
-    2 * US,
-    5 * US,
-    10 * US,
-    20 * US,
-    50 * US,
-    100 * US,
-    200 * US,
-    500 * US,
-    MS,
-    2 * MS,
-    5 * MS,
-    10 * MS,
-    20 * MS,
-    50 * MS,
-    100 * MS,
-    200 * MS,
-    500 * MS,
-    SEC,
-    2 * SEC,
-    5 * SEC,
-    10 * SEC,
-    15 * SEC,
-    30 * SEC,
-    MIN,
-    2 * MIN,
-    5 * MIN,
-    10 * MIN,
-    15 * MIN,
-    30 * MIN,
-    HOUR,
-    2 * HOUR,
-    3 * HOUR,
-    6 * HOUR,
-    12 * HOUR,
-    DAY,
-    2 * DAY,
-    7 * DAY,
-    14 * DAY,
-    30 * DAY,
-    91 * DAY,
-    365 * DAY,
-];
-
-fn time_label(t: i64, step: i64, span: i64, off: i32) -> String {
-    if span > DAY {
-        if step >= DAY {
-            format::date(t, off)
-        } else {
-            format!(
-                "{} {}",
-                format::month_day(t, off),
-                format::time_of_day(t, off, TimePrecision::Minutes)
-            )
-        }
-    } else if step < MS {
-        format::time_of_day(t, off, TimePrecision::Micros)
-    } else if step < SEC {
-        format::time_of_day(t, off, TimePrecision::Millis)
-    } else if step >= MIN && step % MIN == 0 {
-        format::time_of_day(t, off, TimePrecision::Minutes)
-    } else {
-        format::time_of_day(t, off, TimePrecision::Seconds)
-    }
-}
-
-/// Ticks at round local times within `[t0, t1]`: the finest step whose labels (each needing
-/// its width plus `gap` pixels) fit in `width` pixels.
-pub(crate) fn time_ticks<DB: DrawingBackend>(
-    p: &Painter<'_, DB>,
-    t0: i64,
-    t1: i64,
-    off: i32,
-    width: f64,
-) -> Vec<(i64, String)> {
-    let span = (t1 - t0).max(1);
-    let px_per_ns = width / span as f64;
-    let off_ns = i64::from(off).saturating_mul(SEC);
-    let mut chosen = Vec::new();
-    for &step in STEPS {
-        if span / step > 64 {
-            continue;
-        }
-        let local0 = t0.saturating_add(off_ns);
-        let mut k = local0.div_euclid(step) + i64::from(local0.rem_euclid(step) != 0);
-        let mut ticks = Vec::new();
-        while ticks.len() < 64 {
-            let t = k.saturating_mul(step).saturating_sub(off_ns);
-            if t > t1 {
-                break;
-            }
-            ticks.push((t, time_label(t, step, span, off)));
-            k += 1;
-        }
-        let widest = ticks
-            .iter()
-            .map(|(_, l)| p.measure(l, Font::Small))
-            .fold(0.0, f64::max);
-        chosen = ticks;
-        if step as f64 * px_per_ns >= widest + p.px(12.0) {
-            break;
-        }
-    }
-    chosen
-}
-
-/// `"time of day on 2010-04-07 (UTC+02:00)"`, or with dates when the span crosses days.
-pub(crate) fn time_title(t0: i64, t1: i64, off: i32) -> String {
-    let tz = format::tz_label(off);
-    let (d0, d1) = (
-        format::date(t0, off),
-        format::date(t1.saturating_sub(1).max(t0), off),
-    );
-    if t1 - t0 > DAY {
-        format!("date and time ({tz})")
-    } else if d0 == d1 {
-        format!("time of day on {d0} ({tz})")
-    } else {
-        format!("time ({tz}), {d0} to {d1}")
-    }
-}
-
-/// Draws into an SVG document of `size` pixels with text sized as on the canvas.
-pub(crate) fn svg_with(
-    size: (u32, u32),
-    draw: impl FnOnce(
-        &DrawingArea<SVGBackend<'_>, Shift>,
-        f64,
-    ) -> Result<ChartLayout, DrawingAreaErrorKind<std::io::Error>>,
-) -> Result<(String, ChartLayout), DrawingAreaErrorKind<std::io::Error>> {
-    let mut out = String::new();
-    let layout = {
-        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        let layout = draw(&area, SVG_TEXT_SCALE)?;
-        area.present()?;
-        layout
-    };
-    Ok((out, layout))
-}
-
 /// The title of a time heatmap.
 pub fn time_title_of(kind: HeatRows) -> &'static str {
     match kind {
         HeatRows::Hosts => "Hosts over time: bytes per host and time bucket",
         HeatRows::Ports => "Service ports over time: bytes per TCP/UDP port and time bucket",
+    }
+}
+
+/// The empty state of a time heatmap without rows.
+fn no_rows(kind: HeatRows) -> &'static str {
+    match kind {
+        HeatRows::Hosts => NO_IP,
+        HeatRows::Ports => NO_TCP_UDP,
     }
 }
 
@@ -394,12 +266,8 @@ pub fn heatmap_time<DB: DrawingBackend>(
     let p = Painter::new(area, opts, text_scale);
     let t = p.theme;
     let top = p.begin(time_title_of(map.kind))?;
-    let empty = match map.kind {
-        HeatRows::Hosts => NO_IP,
-        HeatRows::Ports => NO_TCP_UDP,
-    };
     if map.rows.is_empty() {
-        return p.empty(top, empty);
+        return p.empty(top, no_rows(map.kind));
     }
     if map.columns == 0 {
         return p.empty(top, "no timestamps in this capture");
@@ -417,43 +285,25 @@ pub fn heatmap_time<DB: DrawingBackend>(
         format::width(map.bucket_ns),
         format::bytes(map.total.bytes)
     );
-    let sub = p.fit(&sub, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &sub,
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&sub, top)?;
     let plot_top = top + small_h + p.px(6.0);
     let legend_h = p.px(8.0) + p.px(3.0) + small_h;
     let plot_bottom = p.h - pad - legend_h - p.px(8.0) - small_h - p.px(6.0);
     let label_font = Font::Small;
-    let widest = map
-        .rows
-        .iter()
-        .map(|r| p.measure(&r.label, label_font))
-        .fold(0.0, f64::max);
+    let widest = p.widest(map.rows.iter().map(|r| &r.label), label_font);
     let label_w = widest.min((p.w * 0.35).max(p.px(40.0)));
     let x0 = pad + label_w + p.px(6.0);
     let x1 = p.w - pad;
     if plot_bottom - plot_top < p.px(20.0) || x1 - x0 < p.px(40.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let n = map.rows.len();
     // A few rows do not stretch to fill the chart: the time axis follows the last row.
     let plot_bottom = plot_bottom.min(plot_top + n as f64 * p.px(36.0));
     let row_h = (plot_bottom - plot_top) / n as f64;
     let col_w = (x1 - x0) / map.columns as f64;
-    let min_cell = map
-        .rows
-        .iter()
-        .flat_map(|r| r.bytes.iter().copied())
-        .filter(|&b| b > 0)
-        .min()
-        .unwrap_or(1);
-    let scale = LogScale::range(min_cell, map.max_cell_bytes);
+    let cells = map.rows.iter().flat_map(|r| r.bytes.iter().copied());
+    let scale = LogScale::nonzero(cells, map.max_cell_bytes);
     p.rect(
         x0,
         plot_top,
@@ -526,7 +376,10 @@ pub fn heatmap_time<DB: DrawingBackend>(
     p.line(&[(x0, plot_bottom), (x1, plot_bottom)], t.axis, 1.0)?;
     let span = (t1 - t0).max(1) as f64;
     let mut last_right = f64::NEG_INFINITY;
-    for (tt, label) in time_ticks(&p, t0, t1, opts.tz_offset_s, x1 - x0) {
+    let ticks = time_ticks(t0, t1, opts.tz_offset_s, x1 - x0, TICKS, &|labels| {
+        p.widest(labels, Font::Small) + p.px(12.0)
+    });
+    for (tt, label) in ticks {
         let x = x0 + (tt - t0) as f64 / span * (x1 - x0);
         let w = p.measure(&label, Font::Small);
         let lx = x.clamp(x0 + w / 2.0, (x1 - w / 2.0).max(x0 + w / 2.0));
@@ -553,7 +406,7 @@ pub fn heatmap_time<DB: DrawingBackend>(
     let lt_w = p.measure(legend_title, Font::Small) + p.px(6.0);
     legend(&p, &scale, legend_title, x1, ly, bar_w)?;
     let title = p.fit(
-        &time_title(t0, t1, opts.tz_offset_s),
+        &time_axis_title(t0, t1, opts.tz_offset_s),
         (x1 - bar_w - lt_w - p.px(12.0) - pad).max(0.0),
         Font::Small,
         Ellipsis::End,
@@ -573,11 +426,7 @@ pub fn heatmap_time<DB: DrawingBackend>(
 pub fn text_alternative_time(map: &HeatMap, opts: &ChartOptions) -> String {
     let title = time_title_of(map.kind);
     if map.rows.is_empty() {
-        let e = match map.kind {
-            HeatRows::Hosts => NO_IP,
-            HeatRows::Ports => NO_TCP_UDP,
-        };
-        return format!("{title}: {e}.");
+        return format!("{title}: {}.", no_rows(map.kind));
     }
     let items: Vec<String> = map
         .rows
@@ -646,20 +495,10 @@ pub fn heatmap_matrix<DB: DrawingBackend>(
         format::bytes(m.shown.bytes),
         format::bytes(m.total.bytes)
     );
-    let sub = p.fit(&sub, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &sub,
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&sub, top)?;
     let top = top + small_h + p.px(4.0);
     let widest = |v: &[crate::traffic::MatrixHost]| {
-        v.iter()
-            .map(|h| p.measure(&h.addr.to_string(), Font::Small))
-            .fold(0.0, f64::max)
+        p.widest(v.iter().map(|h| h.addr.to_string()), Font::Small)
     };
     let row_w = widest(&m.sources).min((p.w * 0.3).max(p.px(40.0)));
     let col_h = widest(&m.destinations).min((p.h * 0.28).max(p.px(40.0)));
@@ -669,7 +508,7 @@ pub fn heatmap_matrix<DB: DrawingBackend>(
     let y0 = top + col_h + p.px(6.0);
     let y1 = p.h - pad - legend_h - p.px(6.0);
     if y1 - y0 < p.px(20.0) || x1 - x0 < p.px(40.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let (nr, nc) = (m.sources.len(), m.destinations.len());
     // Cells stay at most 48 CSS px on a side when hosts are few.
@@ -677,13 +516,7 @@ pub fn heatmap_matrix<DB: DrawingBackend>(
     let y1 = y1.min(y0 + nr as f64 * p.px(48.0));
     let cw = (x1 - x0) / nc as f64;
     let rh = (y1 - y0) / nr as f64;
-    let min_cell = m
-        .cells
-        .iter()
-        .map(|c| c.count.bytes)
-        .filter(|&b| b > 0)
-        .min();
-    let scale = LogScale::range(min_cell.unwrap_or(1), m.max_cell_bytes);
+    let scale = LogScale::nonzero(m.cells.iter().map(|c| c.count.bytes), m.max_cell_bytes);
     p.rect(x0, y0, x1, y1, t.background.mix(t.grid, 0.45))?;
     // Faint lines between hosts, where cells are big enough for them to help.
     if cw >= p.px(8.0) && rh >= p.px(8.0) {

@@ -1,20 +1,14 @@
 //! The packet-size histogram: frames per length range, one vertical bar per bin of
 //! [`crate::stats::SIZE_BINS`].
 
+use super::common::{TICK_GAP, TOO_SMALL};
 use super::format;
-use super::{
-    value_ticks, Chart, ChartOptions, DrawResult, Ellipsis, Font, HitRegion, Painter, Rect,
-    NO_PACKETS, PAD,
-};
+use super::{Chart, ChartOptions, DrawResult, Font, HitRegion, Painter, Rect, NO_PACKETS, PAD};
 use crate::stats::{SizeBin, Snapshot};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
-
-/// Gap between the plot's bottom and the tick labels: the y axis's "0" is centred on the
-/// bottom line, so the time labels start below it.
-const TICK_GAP: f64 = 7.0;
 
 /// `"0-19"`, `"5120+"` (the last bin is open).
 fn range_label(b: &SizeBin) -> String {
@@ -61,10 +55,10 @@ pub(super) fn sizes<DB: DrawingBackend>(
     let pad = p.px(PAD);
     let small_h = p.line_h(Font::Small);
     let plot_top = top + small_h + p.px(7.0);
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let plot_h = bottom - plot_top;
     if plot_h < p.px(24.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let max = snap
         .sizes
@@ -74,15 +68,8 @@ pub(super) fn sizes<DB: DrawingBackend>(
         .unwrap_or(1)
         .max(1) as f64;
     // Leave room above the tallest bar for its count.
-    let headroom = 1.0 + (small_h + p.px(4.0)) / plot_h;
-    let ticks = value_ticks(max * headroom, plot_h, true, &|_| small_h * 1.8);
-    let tick_w = ticks
-        .labels
-        .iter()
-        .map(|l| p.measure(l, Font::Small))
-        .fold(0.0, f64::max);
-    let x0 = pad + tick_w + p.px(6.0);
-    let x1 = (p.w - pad).max(x0 + 1.0);
+    let ticks = p.count_ticks(max, plot_h, true);
+    let (x0, x1) = p.x_beside(&ticks.labels);
     let y_of = |v: f64| bottom - v / ticks.top * plot_h;
 
     // Unit of the y axis, above it.
@@ -94,42 +81,21 @@ pub(super) fn sizes<DB: DrawingBackend>(
         HPos::Left,
         VPos::Top,
     )?;
-    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
-        let y = y_of(*v);
-        p.line(
-            &[(x0, y), (x1, y)],
-            if *v == 0.0 { t.axis } else { t.grid },
-            1.0,
-        )?;
-        p.text(
-            label,
-            (x0 - p.px(6.0), y),
-            Font::Small,
-            t.muted,
-            HPos::Right,
-            VPos::Center,
-        )?;
-    }
+    p.count_axis(&ticks, (x0, x1, bottom, plot_h))?;
 
     let n = snap.sizes.len();
     let slot = (x1 - x0) / n as f64;
     let bar_w = slot * 0.78;
     let label_gap = p.px(6.0);
-    let widest = |labels: &[String]| {
-        labels
-            .iter()
-            .map(|l| p.measure(l, Font::Small))
-            .fold(0.0, f64::max)
-    };
     // Where "640-1279" fits under every bar, each bar is labelled with its range; where it
     // does not, the axis is labelled like a histogram's, with each bin's lower edge under the
     // bar's left side (the last bin is open, "5120+" on hover), thinned out if still too dense.
     let full: Vec<String> = snap.sizes.iter().map(range_label).collect();
     let edges: Vec<String> = snap.sizes.iter().map(|b| b.lo.to_string()).collect();
-    let (labels, stride, at_edges) = if widest(&full) + label_gap <= slot {
+    let (labels, stride, at_edges) = if p.widest(&full, Font::Small) + label_gap <= slot {
         (full, 1, false)
     } else {
-        let need = widest(&edges) + label_gap;
+        let need = p.widest(&edges, Font::Small) + label_gap;
         let stride = if slot > 0.0 {
             (need / slot).ceil().max(1.0) as usize
         } else {
@@ -149,35 +115,21 @@ pub(super) fn sizes<DB: DrawingBackend>(
         let cx = sx + slot / 2.0;
         let v = b.count.packets;
         if v > 0 {
-            let yt = y_of(v as f64).min(bottom - p.px(1.0));
-            p.rect(cx - bar_w / 2.0, yt, cx + bar_w / 2.0, bottom, t.accent)?;
             let count = format::thousands(v);
-            if p.measure(&count, Font::Small) <= slot - p.px(2.0) {
-                p.text(
-                    &count,
-                    (cx, yt - p.px(3.0)),
-                    Font::Small,
-                    t.text,
-                    HPos::Center,
-                    VPos::Bottom,
-                )?;
-            }
+            p.count_bar(
+                (cx, bar_w, slot),
+                (y_of(v as f64), bottom),
+                t.accent,
+                &count,
+            )?;
         }
         if at_edges {
             p.line(&[(sx, bottom), (sx, bottom + p.px(3.0))], t.axis, 1.0)?;
         }
         // With labels thinned out, the first and the last bin keep theirs.
         if stride == 1 || (i % stride == 0 && n - 1 - i >= stride) || i == n - 1 {
-            let half = p.measure(label, Font::Small) / 2.0;
-            let lx = if at_edges { sx } else { cx }.clamp(half, (p.w - half).max(half));
-            p.text(
-                label,
-                (lx, bottom + p.px(TICK_GAP)),
-                Font::Small,
-                t.muted,
-                HPos::Center,
-                VPos::Top,
-            )?;
+            let x = if at_edges { sx } else { cx };
+            p.x_label(label, x, bottom + p.px(TICK_GAP))?;
         }
         let filter = if b.hi == u32::MAX {
             format!("frame.len >= {}", b.lo)
@@ -194,21 +146,8 @@ pub(super) fn sizes<DB: DrawingBackend>(
             time_ns: None,
         });
     }
-    let title = p.fit(
-        "frame length (bytes)",
-        p.w - 2.0 * pad,
-        Font::Small,
-        Ellipsis::End,
-    );
     let ty = bottom + p.px(TICK_GAP) + small_h + p.px(2.0);
-    p.text(
-        &title,
-        ((x0 + x1) / 2.0, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    p.axis_title("frame length (bytes)", (x0, x1), ty, false)?;
     Ok(layout)
 }
 

@@ -4,8 +4,9 @@
 //! the traffic no map can place (private, link-local, multicast ... and unknown addresses),
 //! which in a home capture is most of it.
 
+use super::common::{svg_with, TOO_SMALL};
 use super::format;
-use super::heatmap::{legend, svg_with, LogScale};
+use super::heatmap::{legend, LogScale};
 use super::{
     ChartLayout, ChartOptions, DrawResult, Ellipsis, Font, HitRegion, Painter, Rect, NO_IP, PAD,
 };
@@ -136,15 +137,7 @@ pub fn map<DB: DrawingBackend>(
         ),
         None => "no country database loaded: only the addresses apart are counted".to_string(),
     };
-    let sub = p.fit(&sub, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    p.text(
-        &sub,
-        (pad, top),
-        Font::Small,
-        t.muted,
-        HPos::Left,
-        VPos::Top,
-    )?;
+    p.note(&sub, top)?;
     let top = top + small_h + p.px(6.0);
 
     // The list apart: beside the map when there is room, else under it.
@@ -178,16 +171,11 @@ pub fn map<DB: DrawingBackend>(
         }
     };
     if map_rect.height() < p.px(40.0) || map_rect.width() < p.px(80.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let fit = Fit::new(&map_rect);
-    let min_country = geo
-        .countries
-        .iter()
-        .map(|c| c.count.bytes)
-        .filter(|&b| b > 0)
-        .min();
-    let scale = LogScale::range(min_country.unwrap_or(1), geo.max_country_bytes);
+    let countries = geo.countries.iter().map(|c| c.count.bytes);
+    let scale = LogScale::nonzero(countries, geo.max_country_bytes);
     let land = t.background.mix(t.grid, 0.9);
     let border = t.background;
     let mut layout = p.layout(map_rect);

@@ -35,10 +35,11 @@
 //! `dpr` times its CSS size and sets [`ChartOptions::dpr`]: fonts, lines and gaps scale by it,
 //! and [`ChartLayout`] coordinates are device pixels (see [`ChartLayout::hit_css`]).
 
+mod common;
 pub mod format;
 pub mod graph;
-pub mod heatmap;
 mod health;
+pub mod heatmap;
 mod histogram;
 pub mod map;
 mod ranked;
@@ -223,15 +224,9 @@ pub fn svg(
     opts: &ChartOptions,
     size: (u32, u32),
 ) -> Result<(String, ChartLayout), DrawingAreaErrorKind<std::io::Error>> {
-    use plotters::prelude::{IntoDrawingArea, SVGBackend};
-    let mut out = String::new();
-    let layout = {
-        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        let layout = draw_with_text_scale(chart, &area, snap, opts, SVG_TEXT_SCALE)?;
-        area.present()?;
-        layout
-    };
-    Ok((out, layout))
+    common::svg_with(size, |area, ts| {
+        draw_with_text_scale(chart, area, snap, opts, ts)
+    })
 }
 
 /// A one-paragraph summary of the numbers behind `chart`, for screen readers (the chart's text

@@ -2,6 +2,7 @@
 //! protocols and ports are bars; destinations are a lollipop (stem and dot), so the two host
 //! charts side by side are told apart at a glance.
 
+use super::common::TOO_SMALL;
 use super::format::{self, ByteUnit};
 use super::services::port_label;
 use super::theme::Rgb;
@@ -350,7 +351,7 @@ fn draw_ranked<DB: DrawingBackend>(
     let n_fit = (avail / p.px(20.0)).floor().max(0.0) as usize;
     let n = spec.rows.len().min(n_fit);
     if n == 0 {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let rows = &spec.rows[..n];
     let row_h = (avail / n as f64).min(p.px(36.0));
@@ -358,11 +359,10 @@ fn draw_ranked<DB: DrawingBackend>(
 
     let gap = p.px(6.0);
     let dot_r = p.px(4.5);
-    let value_w = rows
-        .iter()
-        .map(|r| p.measure(&spec.measure.value_label(r.value), Font::Body))
-        .fold(0.0, f64::max)
-        + gap
+    let value_w = p.widest(
+        rows.iter().map(|r| spec.measure.value_label(r.value)),
+        Font::Body,
+    ) + gap
         + if spec.mark == Mark::Lollipop {
             dot_r
         } else {
@@ -379,10 +379,7 @@ fn draw_ranked<DB: DrawingBackend>(
         .iter()
         .map(|r| p.fit(&r.label, label_room, Font::Body, r.ellipsis))
         .collect();
-    let label_w = labels
-        .iter()
-        .map(|l| p.measure(l, Font::Body))
-        .fold(0.0, f64::max);
+    let label_w = p.widest(&labels, Font::Body);
     let x0 = pad + label_w + gap;
     let x1 = (p.w - pad - value_w).max(x0 + 1.0);
 
@@ -394,11 +391,7 @@ fn draw_ranked<DB: DrawingBackend>(
         Measure::Frames => (1.0, true),
     };
     let ticks = value_ticks(max_v as f64 / unit_factor, x1 - x0, integer, &|labels| {
-        labels
-            .iter()
-            .map(|l| p.measure(l, Font::Small))
-            .fold(0.0, f64::max)
-            + p.px(14.0)
+        p.widest(labels, Font::Small) + p.px(14.0)
     });
     let scale = |v: u64| x0 + (v as f64 / unit_factor) / ticks.top * (x1 - x0);
     let rows_bottom = rows_top + row_h * n as f64;
@@ -409,16 +402,7 @@ fn draw_ranked<DB: DrawingBackend>(
         if *v > 0.0 {
             p.line(&[(x, rows_top), (x, rows_bottom)], t.grid, 1.0)?;
         }
-        let half = p.measure(label, Font::Small) / 2.0;
-        let lx = x.clamp(half, (p.w - half).max(half));
-        p.text(
-            label,
-            (lx, rows_bottom + p.px(4.0)),
-            Font::Small,
-            t.muted,
-            HPos::Center,
-            VPos::Top,
-        )?;
+        p.x_label(label, x, rows_bottom + p.px(4.0))?;
     }
     p.line(&[(x0, rows_top), (x0, rows_bottom)], t.axis, 1.0)?;
 
@@ -481,18 +465,8 @@ fn draw_ranked<DB: DrawingBackend>(
     if n < spec.rows.len() {
         axis_title.push_str(&format!(" · top {n} of {} shown", spec.rows.len()));
     }
-    let axis_title = p.fit(&axis_title, p.w - 2.0 * pad, Font::Small, Ellipsis::End);
-    let half = p.measure(&axis_title, Font::Small) / 2.0;
-    let cx = ((x0 + x1) / 2.0).clamp(pad + half, (p.w - pad - half).max(pad + half));
     let ty = rows_bottom + p.px(4.0) + small_h + p.px(2.0);
-    p.text(
-        &axis_title,
-        (cx, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    p.axis_title(&axis_title, (x0, x1), ty, true)?;
     Ok(layout)
 }
 

@@ -54,6 +54,23 @@ impl Rgb {
         let m = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
         Rgb(m(self.0, other.0), m(self.1, other.1), m(self.2, other.2))
     }
+
+    /// The colour at `t` in 0..=1 (clamped; NaN is 0) along evenly spaced `stops`, mixed
+    /// between the two around it.
+    pub(crate) fn ramp(stops: &[Rgb], t: f64) -> Rgb {
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let x = t * stops.len().saturating_sub(1) as f64;
+        let i = (x.floor() as usize).min(stops.len().saturating_sub(2));
+        match (stops.get(i), stops.get(i + 1)) {
+            (Some(a), Some(b)) => a.mix(*b, x - i as f64),
+            (Some(a), None) => *a,
+            _ => Rgb(0, 0, 0),
+        }
+    }
 }
 
 impl From<Rgb> for RGBColor {

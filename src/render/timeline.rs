@@ -5,10 +5,11 @@
 //! buckets from the same ladder of round widths until each is at least two CSS pixels wide, so
 //! every bucket on screen has its own readout and its rate is exact (bytes × 8 / width).
 
-use super::format::{self, RateUnit, TimePrecision, DAY, HOUR, MIN, MS, SEC};
+use super::common::{TICK_GAP, TOO_SMALL};
+use super::format::{self, RateUnit, TimePrecision, DAY, HOUR, MIN, MS, SEC, US};
 use super::{
-    nice_step, value_ticks, Chart, ChartOptions, DrawResult, Ellipsis, Font, HitRegion, Painter,
-    Rect, TimeAxis, NO_PACKETS, PAD,
+    nice_step, value_ticks, Chart, ChartOptions, DrawResult, Ellipsis, Font, HitRegion, PResult,
+    Painter, NO_PACKETS, PAD,
 };
 use crate::stats::timeline::LADDER;
 use crate::stats::{Bucket, Snapshot, TimelineView, TrafficClass};
@@ -16,10 +17,6 @@ use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::{HPos, VPos};
-
-/// Gap between the plot's bottom and the tick labels: the y axis's "0" is centred on the
-/// bottom line, so the time labels start below it.
-const TICK_GAP: f64 = 7.0;
 
 /// The timeline as drawn: buckets merged to a width that suits the plot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,8 +102,18 @@ pub fn display_timeline(view: &TimelineView, max_buckets: usize) -> DisplayTimel
     }
 }
 
-/// Fixed tick steps for the time axis, ns; longer steps follow the calendar ([`Step`]).
+/// Fixed tick steps for time axes, ns, finest first; longer steps follow the calendar
+/// ([`Step`]).
 const TIME_STEPS: &[i64] = &[
+    US,
+    2 * US,
+    5 * US,
+    10 * US,
+    20 * US,
+    50 * US,
+    100 * US,
+    200 * US,
+    500 * US,
     MS,
     2 * MS,
     5 * MS,
@@ -139,6 +146,24 @@ const TIME_STEPS: &[i64] = &[
     14 * DAY,
 ];
 
+/// How a time axis is ticked: every chart with a time axis takes its ticks from
+/// [`time_ticks`], in its own style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct TickStyle {
+    /// The finest step, ns: a microsecond where the data is that fine (a heatmap's columns).
+    pub finest: i64,
+    /// Ticks on whole minutes read `HH:MM` (else `HH:MM:SS`).
+    pub minutes: bool,
+}
+
+impl TickStyle {
+    /// The traffic chart's: milliseconds and up, seconds always shown.
+    pub const TRAFFIC: TickStyle = TickStyle {
+        finest: MS,
+        minutes: false,
+    };
+}
+
 /// A tick step: a fixed length, or whole calendar months or years (which vary in length).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -148,9 +173,11 @@ enum Step {
 }
 
 impl Step {
-    fn all() -> impl Iterator<Item = Step> {
+    /// The steps from `finest` up.
+    fn all(finest: i64) -> impl Iterator<Item = Step> {
         TIME_STEPS
             .iter()
+            .filter(move |s| **s >= finest)
             .map(|s| Step::Fixed(*s))
             .chain([1, 3, 6].map(Step::Months))
             .chain([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].map(Step::Years))
@@ -167,7 +194,7 @@ impl Step {
 }
 
 /// How a tick at a given step is labelled.
-fn tick_label(t: i64, step: Step, span: i64, off: i32) -> String {
+fn tick_label(t: i64, step: Step, span: i64, off: i32, style: TickStyle) -> String {
     match step {
         Step::Years(_) => format!("{}", format::Civil::new(t, off).year),
         Step::Months(_) => {
@@ -185,7 +212,11 @@ fn tick_label(t: i64, step: Step, span: i64, off: i32) -> String {
                 )
             }
         }
+        Step::Fixed(s) if s < MS => format::time_of_day(t, off, TimePrecision::Micros),
         Step::Fixed(s) if s < SEC => format::time_of_day(t, off, TimePrecision::Millis),
+        Step::Fixed(s) if style.minutes && s % MIN == 0 => {
+            format::time_of_day(t, off, TimePrecision::Minutes)
+        }
         Step::Fixed(_) => format::time_of_day(t, off, TimePrecision::Seconds),
     }
 }
@@ -240,26 +271,28 @@ fn tick_times(t0: i64, t1: i64, off: i32, step: Step) -> Vec<i64> {
     out
 }
 
-/// Ticks at round local times within `[t0, t1]`: the finest step whose labels do not collide.
-fn time_ticks(
+/// Ticks at round local times within `[t0, t1]`: the finest step of `style` whose labels do
+/// not collide (`need_px(labels)`: the pixels between two ticks that the labels need).
+pub(super) fn time_ticks(
     t0: i64,
     t1: i64,
     off: i32,
     width_px: f64,
+    style: TickStyle,
     need_px: &dyn Fn(&[String]) -> f64,
 ) -> Vec<(i64, String)> {
     let span = (t1 - t0).max(1);
     let px_per_ns = width_px / span as f64;
     let mut chosen: Vec<(i64, String)> = Vec::new();
     let mut fits = false;
-    for step in Step::all() {
+    for step in Step::all(style.finest) {
         if span / step.nominal().max(1) > MAX_TICKS as i64 {
             continue;
         }
         let times = tick_times(t0, t1, off, step);
         let ticks: Vec<(i64, String)> = times
             .iter()
-            .map(|t| (*t, tick_label(*t, step, span, off)))
+            .map(|t| (*t, tick_label(*t, step, span, off, style)))
             .collect();
         let labels: Vec<String> = ticks.iter().map(|(_, l)| l.clone()).collect();
         let spacing = times
@@ -287,7 +320,9 @@ fn time_ticks(
     chosen
 }
 
-fn x_axis_title(t0: i64, t1: i64, off: i32) -> String {
+/// The title of a time axis over `[t0, t1)`: `"time of day on 2010-04-07 (UTC+02:00)"`, or
+/// with dates when the span crosses days.
+pub(super) fn time_axis_title(t0: i64, t1: i64, off: i32) -> String {
     let tz = format::tz_label(off);
     let (d0, d1) = (
         format::date(t0, off),
@@ -302,10 +337,34 @@ fn x_axis_title(t0: i64, t1: i64, off: i32) -> String {
     }
 }
 
-fn bucket_hover(d: &DisplayTimeline, i: usize, b: &Bucket, off: i32, theme_span: i64) -> String {
-    let (a, z) = (d.bucket_start(i), d.bucket_start(i + 1));
-    let p = TimePrecision::for_step(d.bucket_ns);
-    let when = if theme_span > DAY {
+/// The ticks of a time axis under the plot `(x0, x1, plot_top, bottom)` over `[t0, t1]`:
+/// grid lines, tick marks and labels (each kept inside the chart).
+pub(super) fn draw_time_ticks<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    (x0, x1, plot_top, bottom): (f64, f64, f64, f64),
+    (t0, t1): (i64, i64),
+    off: i32,
+    style: TickStyle,
+) -> PResult<(), DB> {
+    let t = p.theme;
+    let span = (t1 - t0).max(1);
+    let x_of = |ts: i64| x0 + (ts - t0) as f64 / span as f64 * (x1 - x0);
+    let ticks = time_ticks(t0, t1, off, x1 - x0, style, &|labels| {
+        p.widest(labels, Font::Small) + p.px(16.0)
+    });
+    for (ts, label) in &ticks {
+        let x = x_of(*ts);
+        p.line(&[(x, plot_top), (x, bottom)], t.grid, 1.0)?;
+        p.line(&[(x, bottom), (x, bottom + p.px(3.0))], t.axis, 1.0)?;
+        p.x_label(label, x, bottom + p.px(TICK_GAP))?;
+    }
+    Ok(())
+}
+
+/// A time range for a readout, `12:00:01–12:00:02` at precision `p`, with the start's date
+/// when the axis spans more than a day.
+pub(super) fn time_range(a: i64, z: i64, p: TimePrecision, span: i64, off: i32) -> String {
+    if span > DAY {
         format!(
             "{}–{}",
             format::date_time_with(a, off, p),
@@ -317,7 +376,12 @@ fn bucket_hover(d: &DisplayTimeline, i: usize, b: &Bucket, off: i32, theme_span:
             format::time_of_day(a, off, p),
             format::time_of_day(z, off, p)
         )
-    };
+    }
+}
+
+fn bucket_hover(d: &DisplayTimeline, i: usize, b: &Bucket, off: i32, theme_span: i64) -> String {
+    let (a, z) = (d.bucket_start(i), d.bucket_start(i + 1));
+    let when = time_range(a, z, TimePrecision::for_step(d.bucket_ns), theme_span, off);
     let mut s = format!(
         "{when} · {} · {} packets",
         format::bit_rate(format::bits_per_second(b.bytes, d.bucket_ns)),
@@ -393,15 +457,8 @@ impl Axes {
         let right_labels: Vec<String> = (0..=k)
             .map(|i| format::fixed(i as f64 * rstep, 0))
             .collect();
-        let lw = left
-            .labels
-            .iter()
-            .map(|l| p.measure(l, Font::Small))
-            .fold(0.0, f64::max);
-        let rw = right_labels
-            .iter()
-            .map(|l| p.measure(l, Font::Small))
-            .fold(0.0, f64::max);
+        let lw = p.widest(&left.labels, Font::Small);
+        let rw = p.widest(&right_labels, Font::Small);
         let x0 = pad + lw + gap;
         let x1 = (p.w - pad - rw - gap).max(x0);
         Axes {
@@ -478,7 +535,7 @@ pub(super) fn timeline<DB: DrawingBackend>(
     let mut legend_h = ly - top + small_h + p.px(4.0);
 
     // Everything below the plot: tick labels and the axis title.
-    let bottom = p.h - pad - small_h - p.px(2.0) - small_h - p.px(TICK_GAP);
+    let bottom = p.bottom_above_axis();
     let units_h = small_h + p.px(7.0);
     if bottom - (top + legend_h + units_h) < p.px(40.0) {
         legend.clear();
@@ -488,7 +545,7 @@ pub(super) fn timeline<DB: DrawingBackend>(
     let plot_top = units_y + units_h;
     let plot_h = bottom - plot_top;
     if plot_h < p.px(24.0) || p.w < p.px(120.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
 
     // The bucket width depends on the plot width, which depends on the axis labels, which
@@ -512,7 +569,7 @@ pub(super) fn timeline<DB: DrawingBackend>(
         x1,
     } = ax;
     if x1 - x0 < p.px(40.0) {
-        return p.empty(top, "too small to draw this chart");
+        return p.empty(top, TOO_SMALL);
     }
     let secs = disp.bucket_ns as f64 / SEC as f64;
     let (t0, t1) = (disp.start_ns, disp.end_ns());
@@ -597,28 +654,13 @@ pub(super) fn timeline<DB: DrawingBackend>(
     }
 
     // Time ticks: vertical grid lines and labels.
-    let ticks = time_ticks(t0, t1, off, x1 - x0, &|labels| {
-        labels
-            .iter()
-            .map(|l| p.measure(l, Font::Small))
-            .fold(0.0, f64::max)
-            + p.px(16.0)
-    });
-    for (ts, label) in &ticks {
-        let x = x_of(*ts);
-        p.line(&[(x, plot_top), (x, bottom)], t.grid, 1.0)?;
-        p.line(&[(x, bottom), (x, bottom + p.px(3.0))], t.axis, 1.0)?;
-        let half = p.measure(label, Font::Small) / 2.0;
-        let lx = x.clamp(half, (p.w - half).max(half));
-        p.text(
-            label,
-            (lx, bottom + p.px(TICK_GAP)),
-            Font::Small,
-            t.muted,
-            HPos::Center,
-            VPos::Top,
-        )?;
-    }
+    draw_time_ticks(
+        &p,
+        (x0, x1, plot_top, bottom),
+        (t0, t1),
+        off,
+        TickStyle::TRAFFIC,
+    )?;
 
     // Stacked areas, TCP at the bottom, drawn as steps (a bucket is a constant rate).
     let n = disp.buckets.len();
@@ -666,36 +708,10 @@ pub(super) fn timeline<DB: DrawingBackend>(
     }
 
     // X axis title.
-    let title = p.fit(
-        &x_axis_title(t0, t1, off),
-        p.w - 2.0 * pad,
-        Font::Small,
-        Ellipsis::End,
-    );
-    let half = p.measure(&title, Font::Small) / 2.0;
-    let cx = ((x0 + x1) / 2.0).clamp(pad + half, (p.w - pad - half).max(pad + half));
     let ty = bottom + p.px(TICK_GAP) + small_h + p.px(2.0);
-    p.text(
-        &title,
-        (cx, ty),
-        Font::Small,
-        t.muted,
-        HPos::Center,
-        VPos::Top,
-    )?;
+    p.axis_title(&time_axis_title(t0, t1, off), (x0, x1), ty, true)?;
 
-    let mut layout = p.layout(Rect {
-        x0,
-        y0: plot_top,
-        x1,
-        y1: bottom,
-    });
-    layout.time_axis = Some(TimeAxis {
-        x0,
-        x1,
-        t0_ns: t0,
-        t1_ns: t1,
-    });
+    let mut layout = p.time_layout((x0, x1, plot_top, bottom), (t0, t1));
     for (i, b) in disp.buckets.iter().enumerate() {
         let (a, z) = (disp.bucket_start(i), disp.bucket_start(i + 1));
         layout.hits.push(HitRegion {
@@ -811,7 +827,7 @@ mod tests {
     fn time_ticks_are_round_and_in_range() {
         let t0 = 1_270_666_169_782_934_000;
         let t1 = t0 + 2 * SEC;
-        let ticks = time_ticks(t0, t1, 7200, 600.0, &|_| 90.0);
+        let ticks = time_ticks(t0, t1, 7200, 600.0, TickStyle::TRAFFIC, &|_| 90.0);
         assert!(ticks.len() >= 2, "{ticks:?}");
         for (t, l) in &ticks {
             assert!(*t >= t0 && *t <= t1);
@@ -819,16 +835,16 @@ mod tests {
             assert!(l.starts_with("20:49:"), "{l}");
         }
         // A week: dates.
-        let ticks = time_ticks(0, 7 * DAY, 0, 700.0, &|_| 90.0);
+        let ticks = time_ticks(0, 7 * DAY, 0, 700.0, TickStyle::TRAFFIC, &|_| 90.0);
         assert!(
             ticks.iter().all(|(_, l)| l.starts_with("1970-01-")),
             "{ticks:?}"
         );
         // No room: at most one label per 1000 px.
-        let ticks = time_ticks(0, 10 * SEC, 0, 50.0, &|_| 1000.0);
+        let ticks = time_ticks(0, 10 * SEC, 0, 50.0, TickStyle::TRAFFIC, &|_| 1000.0);
         assert!(ticks.len() <= 2);
         assert_eq!(
-            x_axis_title(t0, t1, 7200),
+            time_axis_title(t0, t1, 7200),
             "time of day on 2010-04-07 (UTC+02:00)"
         );
         assert_eq!(epoch(-1), "-1.999999999");

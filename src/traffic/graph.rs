@@ -3,7 +3,7 @@
 
 use super::classify::{classify, AddrClass};
 use super::layout::{self, Placed};
-use super::scan::{self, Acc};
+use super::scan::{self, count, Acc};
 use crate::index::PacketIndex;
 use crate::stats::Count;
 use serde::{Deserialize, Serialize};
@@ -158,13 +158,6 @@ impl HostGraph {
             .filter(|(_, n)| (n.x - x).powi(2) + (n.y - y).powi(2) <= n.r * n.r)
             .min_by(|a, b| a.1.r.total_cmp(&b.1.r))
             .map(|(i, _)| i)
-    }
-}
-
-fn count(a: Acc) -> Count {
-    Count {
-        packets: a.packets,
-        bytes: a.bytes,
     }
 }
 

@@ -5,7 +5,7 @@
 //! only, so memory is (distinct keys) + (top N × columns) whatever the capture's size.
 
 use super::classify::{classify, AddrClass};
-use super::scan::{self, Acc, Keys, NO_HOST};
+use super::scan::{self, count, Acc, Keys, NO_HOST};
 use crate::filter::compose::{and_term, time_window};
 use crate::hashing::{flow_map, FlowMap};
 use crate::index::PacketIndex;
@@ -48,6 +48,13 @@ impl Default for HeatOptions {
             top_n: 30,
             max_columns: 96,
         }
+    }
+}
+
+impl HeatOptions {
+    /// The same options for rows of `rows`.
+    pub(crate) fn with_rows(&self, rows: HeatRows) -> HeatOptions {
+        HeatOptions { rows, ..*self }
     }
 }
 
@@ -365,13 +372,6 @@ pub fn heatmap(index: &PacketIndex, positions: Option<&[u32]>, opts: &HeatOption
         total: count(total),
         keys: n_keys,
         max_cell_bytes: max_cell,
-    }
-}
-
-fn count(a: Acc) -> Count {
-    Count {
-        packets: a.packets,
-        bytes: a.bytes,
     }
 }
 

@@ -14,7 +14,7 @@
 //! mostly the subnet order anyway.
 
 use super::classify::{classify, AddrClass};
-use super::scan::{self, Acc};
+use super::scan::{self, count, Acc};
 use crate::index::PacketIndex;
 use crate::stats::Count;
 use serde::{Deserialize, Serialize};
@@ -132,13 +132,6 @@ impl Matrix {
             ]);
         }
         out.finish()
-    }
-}
-
-fn count(a: Acc) -> Count {
-    Count {
-        packets: a.packets,
-        bytes: a.bytes,
     }
 }
 

@@ -44,14 +44,7 @@ pub fn host_time(
     positions: Option<&[u32]>,
     opts: &HeatOptions,
 ) -> HeatMap {
-    heatmap(
-        index,
-        positions,
-        &HeatOptions {
-            rows: HeatRows::Hosts,
-            ..*opts
-        },
-    )
+    heatmap(index, positions, &opts.with_rows(HeatRows::Hosts))
 }
 
 /// The port × time heatmap ([`heatmap`] with [`HeatRows::Ports`] and `opts`' other fields).
@@ -60,12 +53,5 @@ pub fn port_time(
     positions: Option<&[u32]>,
     opts: &HeatOptions,
 ) -> HeatMap {
-    heatmap(
-        index,
-        positions,
-        &HeatOptions {
-            rows: HeatRows::Ports,
-            ..*opts
-        },
-    )
+    heatmap(index, positions, &opts.with_rows(HeatRows::Ports))
 }

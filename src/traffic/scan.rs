@@ -8,6 +8,7 @@
 use crate::capture::NO_TIMESTAMP;
 use crate::hashing::{flow_map, FlowMap};
 use crate::index::{AddrId, PacketIndex, BLOCK, SHAPE_ESCAPE};
+use crate::stats::Count;
 use std::net::IpAddr;
 
 /// Host keys from this value up are escaped addresses (see [`Keys`]).
@@ -201,6 +202,14 @@ impl Acc {
     pub fn add(&mut self, len: u32) {
         self.packets += 1;
         self.bytes += u64::from(len);
+    }
+}
+
+/// `a` as the views' frame and byte count.
+pub(crate) fn count(a: Acc) -> Count {
+    Count {
+        packets: a.packets,
+        bytes: a.bytes,
     }
 }
 

@@ -532,18 +532,7 @@ impl Tcp {
             Flags::FinAck => step.fin().ack(ack),
         };
         if syn {
-            let opts = [
-                TcpOptionElement::MaximumSegmentSize(1460),
-                TcpOptionElement::Noop,
-                TcpOptionElement::WindowScale(7),
-                TcpOptionElement::SelectiveAcknowledgementPermitted,
-                TcpOptionElement::Noop,
-                TcpOptionElement::Noop,
-            ];
-            step = match step.options(&opts) {
-                Ok(s) => s,
-                Err(_) => unreachable!("fixed options fit"),
-            };
+            step = syn_options(step);
         }
         let bytes = build(PacketBuilderStepAny::Tcp(step), payload);
         let consumed = payload.len() as u32
@@ -1993,6 +1982,23 @@ struct Conn4 {
 }
 
 impl Conn4 {
+    /// The three-way handshake from `ts` with initial sequence numbers `(ci, si)`: the SYN/ACK
+    /// `rtt` later, the client's ACK `ack_after` after that.
+    fn handshake(&self, ts: i64, rtt: i64, ack_after: i64, (ci, si): (u32, u32)) -> [L3; 3] {
+        [
+            self.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]),
+            self.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]),
+            self.seg(
+                ts + rtt + ack_after,
+                Dir::Out,
+                "A",
+                (ci + 1, si + 1),
+                502,
+                &[],
+            ),
+        ]
+    }
+
     /// One segment: `flags` among `S A P F R`; SYNs carry MSS 1460, window scale 7 and
     /// SACK-permitted.
     fn seg(
@@ -2020,20 +2026,27 @@ impl Conn4 {
             };
         }
         if flags.contains('S') {
-            let opts = [
-                TcpOptionElement::MaximumSegmentSize(1460),
-                TcpOptionElement::Noop,
-                TcpOptionElement::WindowScale(7),
-                TcpOptionElement::SelectiveAcknowledgementPermitted,
-                TcpOptionElement::Noop,
-                TcpOptionElement::Noop,
-            ];
-            step = match step.options(&opts) {
-                Ok(s) => s,
-                Err(_) => unreachable!("fixed options fit"),
-            };
+            step = syn_options(step);
         }
         ip4(ts, dir, build(PacketBuilderStepAny::Tcp(step), payload))
+    }
+}
+
+/// A SYN's options, as Linux sends them: MSS 1460, window scale 7, SACK permitted.
+fn syn_options(
+    step: etherparse::PacketBuilderStep<etherparse::TcpHeader>,
+) -> etherparse::PacketBuilderStep<etherparse::TcpHeader> {
+    let opts = [
+        TcpOptionElement::MaximumSegmentSize(1460),
+        TcpOptionElement::Noop,
+        TcpOptionElement::WindowScale(7),
+        TcpOptionElement::SelectiveAcknowledgementPermitted,
+        TcpOptionElement::Noop,
+        TcpOptionElement::Noop,
+    ];
+    match step.options(&opts) {
+        Ok(s) => s,
+        Err(_) => unreachable!("fixed options fit"),
     }
 }
 
@@ -2254,16 +2267,7 @@ fn beacon(t: i64) -> Vec<L3> {
         let up = filler(96, k as u8);
         let down = filler(64, k as u8 + 5);
         let (cu, sd) = (up.len() as u32, down.len() as u32);
-        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
-        v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
-        v.push(c.seg(
-            ts + rtt + 200_000,
-            Dir::Out,
-            "A",
-            (ci + 1, si + 1),
-            502,
-            &[],
-        ));
+        v.extend(c.handshake(ts, rtt, 200_000, (ci, si)));
         v.push(c.seg(
             ts + rtt + 300_000,
             Dir::Out,
@@ -2367,9 +2371,7 @@ fn ssh_brute_force(t: i64) -> Vec<L3> {
         );
         let try_ = filler(40, k as u8);
         let (bl, tl) = (banner.len() as u32, try_.len() as u32);
-        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
-        v.push(c.seg(ts + MS, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
-        v.push(c.seg(ts + MS + 100_000, Dir::Out, "A", (ci + 1, si + 1), 502, &[]));
+        v.extend(c.handshake(ts, MS, 100_000, (ci, si)));
         v.push(c.seg(ts + 3 * MS, Dir::In, "PA", (si + 1, ci + 1), 509, &banner));
         v.push(c.seg(
             ts + 4 * MS,
@@ -2433,16 +2435,7 @@ fn slow_server(t: i64) -> Vec<L3> {
             0x1100_0000u32.wrapping_add(u32::from(k) * 0x0100_0001),
             0x2200_0000u32.wrapping_add(u32::from(k) * 0x0003_0001),
         );
-        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
-        v.push(c.seg(ts + 2 * MS, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
-        v.push(c.seg(
-            ts + 2 * MS + 100_000,
-            Dir::Out,
-            "A",
-            (ci + 1, si + 1),
-            502,
-            &[],
-        ));
+        v.extend(c.handshake(ts, 2 * MS, 100_000, (ci, si)));
         v.push(c.seg(ts + 5 * MS, Dir::Out, "RA", (ci + 1, si + 1), 0, &[]));
     }
     let rtt = 400 * MS;
@@ -2457,16 +2450,7 @@ fn slow_server(t: i64) -> Vec<L3> {
             0x3300_0000u32 + u32::from(k) * 977,
             0x4400_0000u32 + u32::from(k) * 31,
         );
-        v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
-        v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
-        v.push(c.seg(
-            ts + rtt + 200_000,
-            Dir::Out,
-            "A",
-            (ci + 1, si + 1),
-            502,
-            &[],
-        ));
+        v.extend(c.handshake(ts, rtt, 200_000, (ci, si)));
         v.push(c.seg(ts + rtt + 5 * MS, Dir::Out, "RA", (ci + 1, si + 1), 0, &[]));
     }
     let c = Conn4 {
@@ -2475,10 +2459,8 @@ fn slow_server(t: i64) -> Vec<L3> {
     };
     let (ci, si) = (0x5500_0000u32, 0x6600_0000u32);
     let mut ts = t_slow + 2_000 * MS;
-    v.push(c.seg(ts, Dir::Out, "S", (ci, 0), 64_240, &[]));
-    v.push(c.seg(ts + rtt, Dir::In, "SA", (si, ci + 1), 65_160, &[]));
+    v.extend(c.handshake(ts, rtt, 200_000, (ci, si)));
     ts += rtt + 200_000;
-    v.push(c.seg(ts, Dir::Out, "A", (ci + 1, si + 1), 502, &[]));
     let len = 16u32;
     let seq = |i: u32| ci + 1 + i * len;
     for r in 0..SLOW_SEGMENTS / 2 {

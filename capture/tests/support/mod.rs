@@ -49,17 +49,9 @@ pub fn capture_allowed(test: &str) -> Option<()> {
             return Ok(());
         }
         let dir = test_dir("probe");
-        let run = Running::start(
-            &[
-                "capture",
-                "-i",
-                "lo",
-                "-a",
-                "duration:1",
-                "-q",
-                "-w",
-                dir.join("probe.pcapng").to_str().unwrap_or("probe.pcapng"),
-            ],
+        let run = capture_lo(
+            &dir.join("probe.pcapng"),
+            &["-a", "duration:1", "-q"],
             Duration::from_secs(10),
         );
         let (code, err) = run.finish();
@@ -76,6 +68,24 @@ pub fn capture_allowed(test: &str) -> Option<()> {
             None
         }
     }
+}
+
+/// `pcapscope capture -i lo -w OUT ARGS...` running (ARGS may end with the capture filter).
+pub fn capture_lo(out: &Path, args: &[&str], limit: Duration) -> Running {
+    capture_lo_env(out, args, &[], limit)
+}
+
+/// [`capture_lo`] with environment changes (`None` removes the variable).
+pub fn capture_lo_env(
+    out: &Path,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+    limit: Duration,
+) -> Running {
+    let out = out.to_str().unwrap();
+    let mut all = vec!["capture", "-i", "lo", "-w", out];
+    all.extend_from_slice(args);
+    Running::start_env(&all, env, limit)
 }
 
 /// The binary (or another program) running as a child, its stderr collected by a thread.
@@ -180,6 +190,17 @@ impl Running {
         }
     }
 
+    /// Calls `send(i)` for i = 0, 1 ... every `pause` until the process exits by itself (at
+    /// most `max` times).
+    pub fn send_until_exit(&mut self, max: usize, pause: Duration, mut send: impl FnMut(usize)) {
+        let mut i = 0;
+        while self.running() && i < max {
+            send(i);
+            i += 1;
+            std::thread::sleep(pause);
+        }
+    }
+
     pub fn signal(&self, sig: libc::c_int) {
         // SAFETY: kill with our own child's pid.
         unsafe {
@@ -192,6 +213,15 @@ impl Running {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Waits for the exit (as [`Running::finish`]) and checks its code: what it wrote on
+    /// stderr.
+    #[track_caller]
+    pub fn finish_with(self, code: Option<i32>) -> String {
+        let (got, err) = self.finish();
+        assert_eq!(got, code, "{err}");
+        err
     }
 
     /// Waits for the exit (killing it at the time limit, which fails the test): exit code
@@ -269,6 +299,13 @@ fn run_tool(program: &str, args: &[&str]) -> Option<String> {
 /// tshark's output (it must exit 0: the file is valid), or `None` without tshark.
 pub fn tshark(args: &[&str]) -> Option<String> {
     run_tool("tshark", args)
+}
+
+/// Checks that tshark reads `n` frames from `path` (nothing without tshark).
+pub fn tshark_counts(path: &Path, n: usize) {
+    if let Some(t) = tshark(&["-r", path.to_str().unwrap()]) {
+        assert_eq!(t.lines().count(), n, "{}: {t}", path.display());
+    }
 }
 
 /// capinfos' output for a file, or `None` without it.
