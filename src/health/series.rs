@@ -82,6 +82,19 @@ impl<T> Sampled<T> {
         }
     }
 
+    /// Decimates the list as [`Sampled::push`] does until it holds fewer than `cap` (at least
+    /// 2) items: every other item is dropped and the stride doubles, each time.
+    pub fn thin(&mut self, cap: usize) {
+        while self.items.len() >= cap.max(2) {
+            let mut i = 0usize;
+            self.items.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride = self.stride.max(1).saturating_mul(2);
+        }
+    }
+
     /// Whether every event is kept.
     pub fn is_exact(&self) -> bool {
         self.stride <= 1
@@ -193,6 +206,15 @@ impl HealthSeries {
         s
     }
 
+    /// Every list thinned below `cap` items ([`Sampled::thin`]): what a chart needs, small
+    /// enough to post to the page.
+    pub fn thin(&mut self, cap: usize) {
+        self.rtt.thin(cap);
+        self.dns.thin(cap);
+        self.connections.thin(cap);
+        self.tcp_events.thin(cap);
+    }
+
     /// Whether there is no event at all.
     pub fn is_empty(&self) -> bool {
         self.rtt.items.is_empty()
@@ -280,6 +302,19 @@ mod tests {
         assert_eq!(back, r);
         let empty: HealthSeries = serde_json::from_str("{}").unwrap_or_default();
         assert_eq!(empty.rtt.stride, 1);
+    }
+
+    #[test]
+    fn thinning_keeps_every_other_and_scales() {
+        let mut s = Sampled::default();
+        for i in 0..100u64 {
+            s.push(i, 1 << 10);
+        }
+        s.thin(30);
+        assert_eq!(s.items, (0..100).step_by(4).collect::<Vec<_>>());
+        assert_eq!((s.stride, s.estimate()), (4, 100));
+        s.thin(1000);
+        assert_eq!(s.items.len(), 25, "already below the cap");
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::view::{self, address_columns, Coloring};
 use std::io::{self, Read};
 use web_sys::{File, FileReaderSync};
 
+/// Events of each health chart series posted to the page.
+const PAGE_SERIES_MAX: usize = 4096;
 /// Rows one request may ask for (the page asks for a screenful and a margin).
 pub const MAX_ROWS: u32 = 1000;
 /// Rows whose bytes lie closer than this are read from the file in one piece.
@@ -146,10 +148,13 @@ impl Session {
                 r
             }
         };
-        let report = match self.view.kept {
+        let mut report = match self.view.kept {
             Some(_) => self.restrict(report),
             None => report,
         };
+        // The page draws a few thousand points per chart at most; more would only make the
+        // message long to parse on its main thread.
+        report.series.thin(PAGE_SERIES_MAX);
         FromWorker::Health {
             view,
             report: Box::new(report),
