@@ -923,7 +923,11 @@ impl BeaconTracker {
             }
             _ => return,
         };
-        if !self.pairs.contains_key(&key) && !self.make_room() {
+        // Below the cap one hash lookup does (the entry); at it, a new pair needs room first.
+        if self.pairs.len() >= BEACON_MAX_PAIRS
+            && !self.pairs.contains_key(&key)
+            && !self.make_room()
+        {
             self.untracked += 1;
             return;
         }
