@@ -6,8 +6,9 @@
 //! included, so its snapshots are the same.
 
 use super::capped::FastCapped;
-use super::{service_port, Aggregator, Count, Limits, Timeline, Traffic, TrafficClass, SIZE_BINS};
-use crate::capture::NO_TIMESTAMP;
+use super::{
+    service_port, Aggregator, Count, Limits, Timeline, Totals, Traffic, TrafficClass, SIZE_BINS,
+};
 use crate::decode::{Layer, Protocols};
 use crate::stats::{addr_cmp, FlowKey};
 use std::cmp::Ordering;
@@ -18,7 +19,7 @@ use std::net::IpAddr;
 /// ids).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdPacket {
-    /// Timestamp, ns since the epoch (or [`NO_TIMESTAMP`]).
+    /// Timestamp, ns since the epoch (or [`NO_TIMESTAMP`](crate::capture::NO_TIMESTAMP)).
     pub ts_ns: i64,
     /// Original length.
     pub orig_len: u32,
@@ -134,13 +135,7 @@ fn swapped(t: Traffic) -> Traffic {
 #[derive(Debug, Clone)]
 pub struct IdAggregator {
     limits: Limits,
-    packets: u64,
-    bytes: u64,
-    captured_bytes: u64,
-    min_ns: i64,
-    max_ns: i64,
-    prev_ns: Option<i64>,
-    out_of_order: u64,
+    totals: Totals,
     kinds: Vec<Count>,
     conversations: FastCapped<u64, Traffic>,
     flows: FastCapped<u128, Traffic>,
@@ -154,13 +149,7 @@ impl IdAggregator {
     pub fn new(limits: Limits) -> Self {
         IdAggregator {
             limits,
-            packets: 0,
-            bytes: 0,
-            captured_bytes: 0,
-            min_ns: i64::MAX,
-            max_ns: i64::MIN,
-            prev_ns: None,
-            out_of_order: 0,
+            totals: Totals::default(),
             kinds: Vec::new(),
             conversations: FastCapped::new(limits.ip_conversations),
             flows: FastCapped::new(limits.flows),
@@ -172,7 +161,7 @@ impl IdAggregator {
 
     /// Frames pushed so far.
     pub fn packets(&self) -> u64 {
-        self.packets
+        self.totals.packets
     }
 
     /// Adds one packet. `cmp` orders two ids as their addresses are ordered
@@ -181,20 +170,7 @@ impl IdAggregator {
     pub fn push(&mut self, p: &IdPacket, cmp: impl Fn(u32, u32) -> Ordering) {
         let len = u64::from(p.orig_len);
         let ts = p.ts_ns;
-        self.packets += 1;
-        self.bytes += len;
-        self.captured_bytes += u64::from(p.cap_len);
-        let timed = ts != NO_TIMESTAMP;
-        if timed {
-            self.min_ns = self.min_ns.min(ts);
-            self.max_ns = self.max_ns.max(ts);
-            if let Some(prev) = self.prev_ns {
-                if ts < prev {
-                    self.out_of_order += 1;
-                }
-            }
-            self.prev_ns = Some(ts);
-        }
+        let timed = self.totals.add(p.orig_len, p.cap_len, ts);
         let k = p.kind as usize;
         if k >= self.kinds.len() {
             self.kinds.resize(k + 1, Count::default());
@@ -309,13 +285,7 @@ impl IdAggregator {
             }
         });
         Aggregator {
-            packets: self.packets,
-            bytes: self.bytes,
-            captured_bytes: self.captured_bytes,
-            min_ns: self.min_ns,
-            max_ns: self.max_ns,
-            prev_ns: self.prev_ns,
-            out_of_order: self.out_of_order,
+            totals: self.totals,
             protocols,
             malformed,
             ip_conversations,
@@ -336,6 +306,7 @@ impl IdAggregator {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::capture::NO_TIMESTAMP;
     use crate::decode::{IpPair, PacketRecord, Proto, TcpInfo};
     use crate::stats::traffic_class;
     use proptest::prelude::*;

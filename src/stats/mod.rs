@@ -180,16 +180,57 @@ pub fn addr_cmp(a: &IpAddr, b: &IpAddr) -> Ordering {
     }
 }
 
+/// Frames, bytes and time range: what every aggregation counts of every frame.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Totals {
+    pub(crate) packets: u64,
+    pub(crate) bytes: u64,
+    pub(crate) captured_bytes: u64,
+    pub(crate) min_ns: i64,
+    pub(crate) max_ns: i64,
+    pub(crate) prev_ns: Option<i64>,
+    pub(crate) out_of_order: u64,
+}
+
+impl Default for Totals {
+    fn default() -> Self {
+        Totals {
+            packets: 0,
+            bytes: 0,
+            captured_bytes: 0,
+            min_ns: i64::MAX,
+            max_ns: i64::MIN,
+            prev_ns: None,
+            out_of_order: 0,
+        }
+    }
+}
+
+impl Totals {
+    /// Counts one frame; returns whether it has a time (a frame without one, from a pcapng
+    /// Simple Packet Block, counts everywhere but in time).
+    #[inline]
+    pub(crate) fn add(&mut self, orig_len: u32, cap_len: u32, ts: i64) -> bool {
+        self.packets += 1;
+        self.bytes += u64::from(orig_len);
+        self.captured_bytes += u64::from(cap_len);
+        let timed = ts != NO_TIMESTAMP;
+        if timed {
+            self.min_ns = self.min_ns.min(ts);
+            self.max_ns = self.max_ns.max(ts);
+            if self.prev_ns.is_some_and(|prev| ts < prev) {
+                self.out_of_order += 1;
+            }
+            self.prev_ns = Some(ts);
+        }
+        timed
+    }
+}
+
 /// The one-pass aggregator.
 #[derive(Debug, Clone)]
 pub struct Aggregator {
-    packets: u64,
-    bytes: u64,
-    captured_bytes: u64,
-    min_ns: i64,
-    max_ns: i64,
-    prev_ns: Option<i64>,
-    out_of_order: u64,
+    totals: Totals,
     protocols: [Count; 64],
     malformed: [u64; 4],
     ip_conversations: FastCapped<(IpAddr, IpAddr), Traffic>,
@@ -209,13 +250,7 @@ impl Aggregator {
     /// An empty aggregator with the given caps.
     pub fn new(limits: Limits) -> Self {
         Aggregator {
-            packets: 0,
-            bytes: 0,
-            captured_bytes: 0,
-            min_ns: i64::MAX,
-            max_ns: i64::MIN,
-            prev_ns: None,
-            out_of_order: 0,
+            totals: Totals::default(),
             protocols: [Count::default(); 64],
             malformed: [0; 4],
             ip_conversations: FastCapped::new(limits.ip_conversations),
@@ -228,28 +263,14 @@ impl Aggregator {
 
     /// Frames pushed so far.
     pub fn packets(&self) -> u64 {
-        self.packets
+        self.totals.packets
     }
 
     /// Adds one record.
     pub fn push(&mut self, r: &PacketRecord) {
         let len = u64::from(r.orig_len);
         let ts = r.ts_ns;
-        self.packets += 1;
-        self.bytes += len;
-        self.captured_bytes += u64::from(r.cap_len);
-        // A frame without a time (pcapng Simple Packet Block) counts everywhere but in time.
-        let timed = ts != NO_TIMESTAMP;
-        if timed {
-            self.min_ns = self.min_ns.min(ts);
-            self.max_ns = self.max_ns.max(ts);
-            if let Some(prev) = self.prev_ns {
-                if ts < prev {
-                    self.out_of_order += 1;
-                }
-            }
-            self.prev_ns = Some(ts);
-        }
+        let timed = self.totals.add(r.orig_len, r.cap_len, ts);
 
         let mut bits = r.protocols.0;
         while bits != 0 {
@@ -345,13 +366,14 @@ impl Aggregator {
     /// (`None`: every row).
     pub fn snapshot(&self, top: Option<usize>) -> Snapshot {
         let top = top.unwrap_or(usize::MAX);
+        let t = &self.totals;
         let summary = Summary {
-            packets: self.packets,
-            bytes: self.bytes,
-            captured_bytes: self.captured_bytes,
-            first_ns: (self.min_ns <= self.max_ns).then_some(self.min_ns),
-            last_ns: (self.min_ns <= self.max_ns).then_some(self.max_ns),
-            out_of_order: self.out_of_order,
+            packets: t.packets,
+            bytes: t.bytes,
+            captured_bytes: t.captured_bytes,
+            first_ns: (t.min_ns <= t.max_ns).then_some(t.min_ns),
+            last_ns: (t.min_ns <= t.max_ns).then_some(t.max_ns),
+            out_of_order: t.out_of_order,
             malformed: Malformed {
                 link: self.malformed[0],
                 network: self.malformed[1],
