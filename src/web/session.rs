@@ -43,6 +43,9 @@ struct View {
     /// Their `tcp.analysis.*` flags, counted, and how many have TCP (when `kept` is set).
     tcp_counts: view::TcpAnalysisCounts,
     tcp_frames: u64,
+    /// Frames with RST among them, counted at the view's first health report (a threshold
+    /// change asks again for the same view).
+    resets: Option<u64>,
 }
 
 impl View {
@@ -79,6 +82,7 @@ impl Session {
                 kept: None,
                 tcp_counts: view::TcpAnalysisCounts::default(),
                 tcp_frames: 0,
+                resets: None,
             },
             health: None,
         }
@@ -149,7 +153,12 @@ impl Session {
             }
         };
         let mut report = match self.view.kept {
-            Some(_) => self.restrict(report),
+            Some(_) => {
+                if self.view.resets.is_none() {
+                    self.view.resets = Some(self.kept_resets());
+                }
+                self.restrict(report)
+            }
             None => report,
         };
         // The page draws a few thousand points per chart at most; more would only make the
@@ -189,7 +198,7 @@ impl Session {
         t.window_updates = n("window_update");
         t.window_full = n("window_full");
         t.reused_ports = n("reused_ports");
-        t.resets = self.kept_resets();
+        t.resets = self.view.resets.unwrap_or(0);
         report
     }
 
@@ -268,6 +277,7 @@ impl Session {
             kept,
             tcp_counts,
             tcp_frames,
+            resets: None,
         };
         FromWorker::View {
             id,
